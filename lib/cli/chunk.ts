@@ -1,0 +1,133 @@
+/** `chunked-containers chunk`: ingest every image of an archive into the filesystem store. */
+import { openImageArchive } from '../core/archive';
+import type { ImageArchive } from '../core/archive/types';
+import { parseStrategy } from '../core/chunk/params';
+import type { StrategyName, StrategyParams } from '../core/chunk/strategy';
+import { formatBytes } from '../core/format';
+import { ingestImage } from '../core/ingest/image';
+import { formatReport, ingestReport } from '../core/ingest/summary';
+import type { IngestReport } from '../core/ingest/summary';
+import { DEFAULT_STORE_ROOT, FsChunkStore } from '../store/fs-chunk-store';
+import { openFileSource } from '../node/file-source';
+import { UsageError, flagValue, integerFlag, parseFlags } from './args';
+import type { Options } from './args';
+import type { Output } from './main';
+
+export const CHUNK_HELP = `usage: chunked-containers chunk --image ARCHIVE [flags]
+
+Reads a docker save or OCI image-layout archive, cuts every layer's
+uncompressed tar stream into chunks and stores each distinct chunk once.
+
+flags:
+  --image ARCHIVE         image archive (.tar) to read (required)
+  --strategy NAME         fixed-size (default), file-boundary or content-defined
+  --chunk-size-kb N       chunk size in KiB for fixed-size and file-boundary (default 64)
+  --min-kb N, --avg-kb N, --max-kb N
+                          content-defined minimum, average and maximum chunk size
+                          in KiB (default 16, 64, 256)
+  --filesystem=BOOL       read tar entries (default true); false chunks plain bytes
+  --platform OS/ARCH      platform to pick from a multi-platform index (default linux/amd64)
+  --store DIR             chunk store folder (default ${DEFAULT_STORE_ROOT})
+  --json                  print the report as JSON
+  --verbose               print progress per layer to stderr`;
+
+export const STRATEGY_FLAGS: Options = {
+  strategy: { type: 'string' },
+  'chunk-size-kb': { type: 'string' },
+  'min-kb': { type: 'string' },
+  'avg-kb': { type: 'string' },
+  'max-kb': { type: 'string' },
+  filesystem: { type: 'string' },
+};
+
+const FLAGS: Options = {
+  image: { type: 'string' },
+  ...STRATEGY_FLAGS,
+  platform: { type: 'string' },
+  store: { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** Reads the strategy flags into strategy parameters in bytes. */
+export function strategyFromFlags(values: Record<string, string | boolean | undefined>): StrategyParams {
+  const name = (values.strategy as string | undefined) ?? 'fixed-size';
+  if (!['fixed-size', 'file-boundary', 'content-defined'].includes(name)) {
+    throw new UsageError(`--strategy must be fixed-size, file-boundary or content-defined, got ${JSON.stringify(name)}`);
+  }
+  const kib = (flag: string, fallback: number) => integerFlag(flag, values[flag] as string | undefined, fallback) * 1024;
+  try {
+    if (name === 'content-defined') {
+      return parseStrategy({ name: name as StrategyName, min: kib('min-kb', 16), avg: kib('avg-kb', 64), max: kib('max-kb', 256) });
+    }
+    return parseStrategy({ name: name as StrategyName, chunkSize: kib('chunk-size-kb', 64) });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Returns the indexes of the archive's images that match `platform`, or throws naming what is there. */
+export function pickImages(archive: ImageArchive, platform: string | undefined): number[] {
+  const picked: number[] = [];
+  archive.images.forEach((entry, i) => {
+    if (!entry.available) return;
+    if (platform && entry.platform) {
+      const text = [entry.platform.os, entry.platform.architecture, entry.platform.variant].filter(Boolean).join('/');
+      if (text !== platform && `${entry.platform.os}/${entry.platform.architecture}` !== platform) return;
+    }
+    picked.push(i);
+  });
+  if (picked.length === 0) {
+    const listed = archive.images
+      .map((e) => `${e.name}${e.platform ? ` (${e.platform.os}/${e.platform.architecture})` : ''}${e.available ? '' : ` unavailable: ${e.unavailableReason}`}`)
+      .join(', ');
+    throw new Error(`${archive.name}: no available image${platform ? ` for platform ${platform}` : ''}; the archive lists ${listed || 'no images'}`);
+  }
+  return picked;
+}
+
+export async function chunkCommand(argv: string[], output: Output): Promise<number> {
+  const { values } = parseFlags(argv, FLAGS);
+  if (values.help) {
+    output.out(CHUNK_HELP);
+    return 0;
+  }
+  if (typeof values.image !== 'string') throw new UsageError('--image ARCHIVE is required');
+  const strategy = strategyFromFlags(values);
+  const filesystem = flagValue('filesystem', values.filesystem as string | undefined, true);
+  const store = new FsChunkStore({ root: (values.store as string | undefined) ?? DEFAULT_STORE_ROOT });
+  const source = await openFileSource(values.image);
+  const reports: IngestReport[] = [];
+  try {
+    const archive = await openImageArchive(source, { platform: values.platform as string | undefined });
+    for (const imageIndex of pickImages(archive, values.platform as string | undefined)) {
+      const image = await archive.loadImage(imageIndex);
+      const started = performance.now();
+      const result = await ingestImage(image, source.name, {
+        strategy,
+        filesystem,
+        store,
+        onProgress: values.verbose
+          ? (p) => output.err(`layer ${p.layerIndex}: ${p.bytesDone}/${p.bytesTotal} bytes read, ${p.chunksNew} new and ${p.chunksDeduplicated} deduplicated chunks`)
+          : undefined,
+      });
+      reports.push(ingestReport(result, (performance.now() - started) / 1000));
+    }
+  } catch (error) {
+    await store.collectGarbage().catch(() => undefined);
+    throw error;
+  } finally {
+    await source.close();
+    await store.close();
+  }
+  if (values.json) {
+    output.out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
+  } else {
+    reports.forEach((report, i) => {
+      if (i > 0) output.out('');
+      for (const line of formatReport(report, formatBytes)) output.out(line);
+    });
+  }
+  return 0;
+}

@@ -1,0 +1,63 @@
+/**
+ * The command line: `chunked-containers <command> [flags]`. Exit status 0 on
+ * success, 1 on bad input (an archive, a registry reply), 2 on bad usage.
+ */
+import { isAbortError } from '../core/errors';
+import { UsageError } from './args';
+import { chunkCommand } from './chunk';
+import { lsCommand } from './ls';
+
+export interface Output {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+type Command = (argv: string[], output: Output) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  chunk: { run: chunkCommand, summary: 'chunk every layer of an image archive into the chunk store' },
+  ls: { run: lsCommand, summary: 'list the entries of a layer, or of the merged filesystem, like tar -tv' },
+};
+
+export const USAGE = `usage: chunked-containers <command> [flags]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, command]) => `  ${name.padEnd(10)}${command.summary}`)
+  .join('\n')}
+
+Run 'chunked-containers <command> --help' for the flags of a command.`;
+
+/** Runs the command line and returns its exit status. */
+export async function main(
+  argv: string[],
+  output: Output = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) },
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? output.err : output.out)(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    output.err(`chunked-containers: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, output);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      output.err(`chunked-containers ${name}: ${error.message}`);
+      output.err(`Run 'chunked-containers ${name} --help' for usage.`);
+      return 2;
+    }
+    if (isAbortError(error)) {
+      output.err(`chunked-containers ${name}: cancelled`);
+      return 130;
+    }
+    const e = error as Error & { code?: string };
+    output.err(`chunked-containers ${name}: ${e.message}`);
+    if (process.env.CHUNKED_CONTAINERS_DEBUG) output.err(e.stack ?? '');
+    return 1;
+  }
+}

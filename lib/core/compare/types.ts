@@ -1,0 +1,108 @@
+/**
+ * Inputs and results of the strategy comparison. Byte counts are exact
+ * integers; ratios and means are plain divisions of them.
+ */
+import type { StrategyParams } from '../chunk/strategy';
+
+/** The chunk list of one layer, as its layer index records it. */
+export interface ComparedLayer {
+  chunks: readonly { digest: string; size: number }[];
+}
+
+/** One image indexed with one strategy. */
+export interface StrategyRun {
+  imageName: string;
+  strategy: StrategyParams;
+  layers: readonly ComparedLayer[];
+  /** Wall-clock seconds that indexing the image took. */
+  seconds: number;
+  /** Bytes read from the image archive while indexing it. */
+  bytesIn: number;
+}
+
+/** Chunk sizes in bytes over every chunk of an image, repeats included. */
+export interface SizeSummary {
+  min: number;
+  /** Nearest-rank 50th percentile: the lower middle size for an even count. */
+  median: number;
+  /** Total bytes divided by chunk count. */
+  mean: number;
+  /** Nearest-rank 95th percentile: the size at rank ceil(0.95 * count). */
+  p95: number;
+  max: number;
+}
+
+/**
+ * Chunk counts by log2 size bucket: `counts[k]` counts chunks whose size lies
+ * in [2^(firstLog2 + k), 2^(firstLog2 + k + 1)); a 0-byte chunk counts in
+ * bucket 0. Runs from the first to the last non-empty bucket.
+ */
+export interface SizeHistogram {
+  firstLog2: number;
+  counts: number[];
+}
+
+/** Figures of one image under one strategy. */
+export interface ImageFigures {
+  /** Position of the image in `Comparison.images`. */
+  image: number;
+  imageName: string;
+  layerCount: number;
+  /** Chunks over all layers, repeats included. */
+  chunkCount: number;
+  /** Chunks with different digests. */
+  distinctChunks: number;
+  /** Sum of all chunk sizes: the uncompressed size of all layers. */
+  totalBytes: number;
+  /** Sum of the distinct chunks' sizes: what the image alone takes in a chunk store. */
+  storedBytes: number;
+  /** totalBytes / storedBytes; 1 for an image without bytes. */
+  dedupRatio: number;
+  /** Bytes of this image's distinct chunks that another image of the comparison also has. */
+  sharedBytes: number;
+  sizes: SizeSummary;
+  /** Left out when a share link dropped histograms. */
+  histogram?: SizeHistogram;
+  seconds: number;
+  bytesIn: number;
+  /** bytesIn / seconds; 0 when no time was measured. */
+  bytesPerSecond: number;
+}
+
+/** Figures of one strategy over every image it indexed. */
+export interface StrategyComparison {
+  strategy: StrategyParams;
+  /** The strategy's text form, as `formatStrategy` writes it. */
+  label: string;
+  /** Images this strategy indexed, in the order of `Comparison.images`. */
+  images: ImageFigures[];
+  /**
+   * `updateCosts[a][b]`: bytes of `images[b]`'s distinct chunks that a machine
+   * holding `images[a]` lacks, so the bytes it fetches to update from a to b.
+   * Left out when a share link dropped them.
+   */
+  updateCosts?: number[][];
+  totals: StrategyTotals;
+}
+
+/** Sums over all images of one strategy, with chunks shared between images counted once in `storedBytes`. */
+export interface StrategyTotals {
+  chunkCount: number;
+  /** Distinct chunks over all images together. */
+  distinctChunks: number;
+  totalBytes: number;
+  /** What all the images together take in one chunk store. */
+  storedBytes: number;
+  /** totalBytes / storedBytes; 1 without bytes. */
+  dedupRatio: number;
+  seconds: number;
+  bytesIn: number;
+  bytesPerSecond: number;
+}
+
+/** Every strategy's figures; strategies in order of first appearance in the input. */
+export interface Comparison {
+  /** Image names in order of first appearance in the input. */
+  images: string[];
+  strategies: StrategyComparison[];
+}

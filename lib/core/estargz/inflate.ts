@@ -1,0 +1,48 @@
+/** Inflates the gzip members in a byte range of a blob, piece by piece. */
+import { Gunzip } from 'fflate';
+import { readRange } from '../bytes';
+import type { ByteSource } from '../bytes';
+import { InvalidInputError } from '../errors';
+
+/**
+ * Yields the uncompressed bytes of the gzip members that fill
+ * `[offset, end)` of `source`, several members one after another included.
+ * Throws InvalidInputError when the range is not whole gzip members.
+ *
+ * NOTE: fflate 0.8 does not check the CRC-32 in member trailers; callers
+ * check content digests instead.
+ */
+export async function* gunzipRange(
+  source: ByteSource,
+  offset: number,
+  end: number,
+  options: { signal?: AbortSignal } = {},
+): AsyncGenerator<Uint8Array> {
+  let out: Uint8Array[] = [];
+  const gunzip = new Gunzip((data) => {
+    if (data.length > 0) out.push(data);
+  });
+  const fail = (error: unknown) =>
+    new InvalidInputError(
+      `inflating ${source.name} from offset ${offset} to ${end}: ${describe(error)}`,
+      { cause: error },
+    );
+  if (end <= offset) throw fail('empty range');
+  let read = 0;
+  for await (const piece of readRange(source, offset, end - offset, options)) {
+    read += piece.length;
+    try {
+      gunzip.push(piece, offset + read >= end);
+    } catch (error) {
+      throw fail(error);
+    }
+    yield* out;
+    out = [];
+  }
+  if (offset + read < end) throw fail('unexpected end of blob');
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message.toLowerCase();
+  return String(error);
+}

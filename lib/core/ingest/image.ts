@@ -1,0 +1,196 @@
+/**
+ * Ingest of a whole image: every layer chunked and verified, then the indexes
+ * and, last, the image record, so an image appears only once all its layers
+ * are in place. Layers run through `runLayer`, which the browser points at a
+ * worker pool and Node runs in-process.
+ */
+import type { ChunkStore } from '../../store/chunk-store';
+import type { StrategyParams } from '../chunk/strategy';
+import type { Digest } from '../digest';
+import { abortError } from '../errors';
+import type { ImageRecord, LayerSummary } from '../layer-index';
+import type { ArchiveImage } from '../archive/types';
+import { finishManifest } from './manifest';
+import { imageKey } from './image-key';
+import { ingestLayer } from './layer';
+import type { IngestLayerOptions, LayerProgress } from './layer';
+
+/** What one layer's ingest reports back once its index is stored. */
+export interface LayerOutcome {
+  layerIndex: number;
+  layerDigest: Digest;
+  indexDigest: Digest;
+  size: number;
+  chunkCount: number;
+  chunksNew: number;
+  chunksDeduplicated: number;
+  bytesNew: number;
+}
+
+export interface IngestImageOptions {
+  strategy: StrategyParams;
+  filesystem: boolean;
+  store: ChunkStore;
+  /** Ingests one layer and stores its index; defaults to `ingestLayer` in this thread. */
+  runLayer?: (layerIndex: number, signal?: AbortSignal) => Promise<LayerOutcome>;
+  /** Layers ingested at once; defaults to 1. */
+  concurrency?: number;
+  hashChunk?: IngestLayerOptions['hashChunk'];
+  inflate?: IngestLayerOptions['inflate'];
+  signal?: AbortSignal;
+  onProgress?: (progress: LayerProgress) => void;
+  /** Clock for the record's createdAt; tests pin it. */
+  now?: () => number;
+}
+
+export interface IngestImageResult {
+  record: ImageRecord;
+  layers: LayerOutcome[];
+  chunksNew: number;
+  chunksDeduplicated: number;
+  bytesNew: number;
+  /** Indexes the store did not hold before. */
+  indexesNew: number;
+}
+
+/** Ingests every layer of `image`, then stores its record; returns what it did. */
+export async function ingestImage(
+  image: ArchiveImage,
+  sourceName: string,
+  options: IngestImageOptions,
+): Promise<IngestImageResult> {
+  const runLayer = options.runLayer ?? ((i, signal) => runLayerHere(image, i, options, signal));
+  const existingIndexes = await knownIndexes(options.store, image, options);
+  const outcomes = await runPool(
+    image.layers.map((_, i) => i),
+    options.concurrency ?? 1,
+    (i, signal) => runLayer(i, signal),
+    options.signal,
+  );
+
+  const manifest = await finishManifest(
+    image,
+    outcomes.map((o) => o.layerDigest),
+  );
+  const layers: LayerSummary[] = image.layers.map((layer, i) => ({
+    layerDigest: outcomes[i].layerDigest,
+    diffID: layer.diffID,
+    mediaType: layer.mediaType,
+    compressedSize: layer.size,
+    size: outcomes[i].size,
+    chunkCount: outcomes[i].chunkCount,
+    indexDigest: outcomes[i].indexDigest,
+  }));
+  const record: ImageRecord = {
+    key: imageKey(manifest.digest, options.strategy, options.filesystem),
+    manifestDigest: manifest.digest,
+    manifestMediaType: manifest.mediaType,
+    rawManifest: manifest.bytes,
+    configDigest: image.configDigest,
+    rawConfig: image.rawConfig,
+    sourceName,
+    repoTags: image.repoTags,
+    platform: image.platform,
+    strategy: options.strategy,
+    filesystem: options.filesystem,
+    layers,
+    createdAt: (options.now ?? Date.now)(),
+  };
+  if (options.signal?.aborted) throw abortError();
+  await options.store.putImage(record, { signal: options.signal });
+
+  const sum = (pick: (o: LayerOutcome) => number) =>
+    outcomes.reduce((total, o) => total + pick(o), 0);
+  return {
+    record,
+    layers: outcomes,
+    chunksNew: sum((o) => o.chunksNew),
+    chunksDeduplicated: sum((o) => o.chunksDeduplicated),
+    bytesNew: sum((o) => o.bytesNew),
+    indexesNew: outcomes.filter((o) => !existingIndexes.has(o.indexDigest)).length,
+  };
+}
+
+/** Ingests one layer in this thread and stores its index. */
+export async function runLayerHere(
+  image: ArchiveImage,
+  layerIndex: number,
+  options: Omit<IngestImageOptions, 'runLayer'>,
+  signal?: AbortSignal,
+): Promise<LayerOutcome> {
+  const result = await ingestLayer(image.layers[layerIndex], {
+    layerIndex,
+    strategy: options.strategy,
+    filesystem: options.filesystem,
+    store: options.store,
+    hashChunk: options.hashChunk,
+    inflate: options.inflate,
+    signal: signal ?? options.signal,
+    onProgress: options.onProgress,
+  });
+  await options.store.putIndex(result.indexDigest, result.index, { signal });
+  return {
+    layerIndex,
+    layerDigest: result.layerDigest,
+    indexDigest: result.indexDigest,
+    size: result.index.size,
+    chunkCount: result.index.chunks.length,
+    chunksNew: result.chunksNew,
+    chunksDeduplicated: result.chunksDeduplicated,
+    bytesNew: result.bytesNew,
+  };
+}
+
+/** Index digests of an earlier ingest of the same image and strategy, if any. */
+async function knownIndexes(
+  store: ChunkStore,
+  image: ArchiveImage,
+  options: IngestImageOptions,
+): Promise<Set<Digest>> {
+  if (!image.manifestDigest) return new Set();
+  const key = imageKey(image.manifestDigest, options.strategy, options.filesystem);
+  try {
+    const record = await store.getImage(key);
+    return new Set(record.layers.map((l) => l.indexDigest));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Runs `task` over `items`, at most `limit` at once, and returns the results in
+ * item order. The first failure aborts the tasks still running.
+ */
+export async function runPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, signal: AbortSignal) => Promise<R>,
+  signal?: AbortSignal,
+): Promise<R[]> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      if (controller.signal.aborted) throw controller.signal.reason ?? abortError();
+      const i = next++;
+      results[i] = await task(items[i], controller.signal);
+    }
+  };
+  try {
+    const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
+    await Promise.all(
+      workers.map((w) =>
+        w.catch((error) => {
+          controller.abort(error);
+          throw error;
+        }),
+      ),
+    );
+    return results;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

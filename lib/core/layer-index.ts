@@ -1,0 +1,67 @@
+/** Layer indexes and image records: what the chunk store keeps besides chunks. */
+import type { Digest, DiffID } from './digest';
+import type { StrategyParams } from './chunk/strategy';
+import type { TarEntry } from './tar/entry';
+
+/** A byte range of a layer's uncompressed stream, named by its SHA-256. */
+export interface Chunk {
+  digest: Digest;
+  offset: number;
+  size: number;
+}
+
+/** Version of the layer index layout; bump it when fields change meaning. */
+export const LAYER_INDEX_SCHEMA = 1;
+
+/**
+ * For one layer and one strategy: the ordered chunk list that covers the whole
+ * uncompressed stream and, when filesystem-aware, every tar entry.
+ */
+export interface LayerIndex {
+  schema: typeof LAYER_INDEX_SCHEMA;
+  /** Digest of the layer blob as stored in the archive. */
+  layerDigest: Digest;
+  diffID: DiffID;
+  mediaType: string;
+  /** Size of the layer blob as stored. */
+  compressedSize: number;
+  /** Size of the uncompressed tar stream. */
+  size: number;
+  strategy: StrategyParams;
+  filesystem: boolean;
+  chunks: Chunk[];
+  /** Tar entries in stream order; present when `filesystem` is true. */
+  entries?: TarEntry[];
+}
+
+/** Summary of one layer inside an image record. */
+export interface LayerSummary {
+  layerDigest: Digest;
+  diffID: DiffID;
+  mediaType: string;
+  compressedSize: number;
+  size: number;
+  chunkCount: number;
+  /** Digest of the layer index, as `indexDigest(index)` computes it. */
+  indexDigest: Digest;
+}
+
+/** One stored image: raw manifest and config, where it came from, its layer indexes. */
+export interface ImageRecord {
+  /** Key of the record: manifest digest plus the strategy, as `imageKey` builds it. */
+  key: string;
+  manifestDigest: Digest;
+  manifestMediaType: string;
+  rawManifest: Uint8Array;
+  configDigest: Digest;
+  rawConfig: Uint8Array;
+  /** Archive file name and, for multi-image archives, the tag or name inside it. */
+  sourceName: string;
+  repoTags: string[];
+  platform: { os: string; architecture: string; variant?: string };
+  strategy: StrategyParams;
+  filesystem: boolean;
+  layers: LayerSummary[];
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}

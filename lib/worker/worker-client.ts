@@ -1,0 +1,147 @@
+/**
+ * Pool of import workers, one per core by default. Each call runs on an idle
+ * worker; aborting a call terminates its worker, since a worker busy in a
+ * synchronous hash loop would not see a cancel message until the layer ends.
+ * Idle workers are terminated after IDLE_TIMEOUT_MS.
+ */
+import {
+  CodedError,
+  abortError,
+} from '../core/errors';
+import type { ErrorCode } from '../core/errors';
+import type { LayerOutcome } from '../core/ingest/image';
+import type { LayerProgress } from '../core/ingest/layer';
+import type { ErrorEnvelope, IngestLayerRequest, WorkerResponse } from './protocol';
+
+const IDLE_TIMEOUT_MS = 30_000;
+
+type Pending = {
+  resolve: (outcome: LayerOutcome) => void;
+  reject: (error: unknown) => void;
+  onProgress?: (progress: LayerProgress) => void;
+};
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+  /** Id of the call running on this worker. */
+  currentId?: number;
+  idleTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** Rebuilds an error from the worker with its name, code and stack. */
+export function fromEnvelope(envelope: ErrorEnvelope): Error {
+  if (envelope.name === 'AbortError') return abortError();
+  const error = envelope.code
+    ? new CodedError(envelope.code as ErrorCode, envelope.message)
+    : new Error(envelope.message);
+  error.name = envelope.name;
+  if (envelope.stack) error.stack = envelope.stack;
+  return error;
+}
+
+export class ImportWorkerPool {
+  private slots: Slot[] = [];
+  private waiting: (() => void)[] = [];
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  readonly size: number;
+
+  constructor(size = Math.max(1, navigator.hardwareConcurrency || 2)) {
+    this.size = size;
+  }
+
+  /** Ingests one layer in a worker; resolves once its chunks and index are stored. */
+  async run(
+    request: Omit<IngestLayerRequest, 'type' | 'id'>,
+    options: { signal?: AbortSignal; onProgress?: (progress: LayerProgress) => void } = {},
+  ): Promise<LayerOutcome> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const slot = await this.acquire(signal);
+    const id = this.nextId++;
+    slot.currentId = id;
+    return new Promise<LayerOutcome>((resolve, reject) => {
+      const onAbort = () => {
+        this.pending.delete(id);
+        this.discard(slot);
+        reject(abortError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.release(slot);
+      };
+      this.pending.set(id, {
+        resolve: (outcome) => { settle(); resolve(outcome); },
+        reject: (error) => { settle(); reject(error); },
+        onProgress: options.onProgress,
+      });
+      slot.worker.postMessage({ type: 'ingest-layer', id, ...request } satisfies IngestLayerRequest);
+    });
+  }
+
+  /** Terminates every worker; calls still running reject. */
+  terminate(): void {
+    for (const slot of this.slots) slot.worker.terminate();
+    this.slots = [];
+    for (const pending of this.pending.values()) pending.reject(abortError());
+    this.pending.clear();
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(new URL('./import.worker.ts', import.meta.url), { type: 'module' });
+    const slot: Slot = { worker, busy: false };
+    worker.onmessage = (event: MessageEvent<WorkerResponse>) => this.receive(event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      const message = event.message || 'the import worker failed to load or crashed';
+      const pending = slot.currentId === undefined ? undefined : this.pending.get(slot.currentId);
+      if (slot.currentId !== undefined) this.pending.delete(slot.currentId);
+      this.discard(slot);
+      pending?.reject(new Error(`import worker: ${message}`));
+    };
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private receive(message: WorkerResponse): void {
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    if (message.type === 'progress') {
+      pending.onProgress?.(message.progress);
+      return;
+    }
+    this.pending.delete(message.id);
+    if (message.type === 'result') pending.resolve(message.outcome);
+    else pending.reject(fromEnvelope(message.error));
+  }
+
+  private async acquire(signal?: AbortSignal): Promise<Slot> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const idle = this.slots.find((slot) => !slot.busy);
+      const slot = idle ?? (this.slots.length < this.size ? this.spawn() : undefined);
+      if (slot) {
+        clearTimeout(slot.idleTimer);
+        slot.busy = true;
+        return slot;
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private release(slot: Slot): void {
+    if (!this.slots.includes(slot)) return;
+    slot.busy = false;
+    slot.idleTimer = setTimeout(() => this.discard(slot), IDLE_TIMEOUT_MS);
+    this.waiting.shift()?.();
+  }
+
+  private discard(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
+    slot.worker.terminate();
+    this.slots = this.slots.filter((s) => s !== slot);
+    this.waiting.shift()?.();
+  }
+}
