@@ -4,7 +4,7 @@
  * record once all its layers are verified. A failed or cancelled import runs
  * garbage collection, so it leaves neither a half image nor orphaned chunks.
  */
-import { openImageArchive } from '../core/archive';
+import { openImageArchive } from '../core/archive/open';
 import type { ArchiveImage, ImageArchive } from '../core/archive/types';
 import type { StrategyParams } from '../core/chunk/strategy';
 import { ingestImage } from '../core/ingest/image';

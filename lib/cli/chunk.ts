@@ -1,12 +1,15 @@
 /** `chunked-containers chunk`: ingest every image of an archive into the filesystem store. */
-import { openImageArchive } from '../core/archive';
+import { openImageArchive } from '../core/archive/open';
 import type { ImageArchive } from '../core/archive/types';
+import { selectImage } from '../core/archive/select';
+import type { Platform } from '../core/oci';
 import { parseStrategy } from '../core/chunk/params';
 import type { StrategyName, StrategyParams } from '../core/chunk/strategy';
 import { formatBytes } from '../core/format';
 import { ingestImage } from '../core/ingest/image';
 import { formatReport, ingestReport } from '../core/ingest/summary';
 import type { IngestReport } from '../core/ingest/summary';
+import { withStoreLock } from '../store/store-lock';
 import { DEFAULT_STORE_ROOT, FsChunkStore } from '../store/fs-chunk-store';
 import { openFileSource } from '../node/file-source';
 import { UsageError, flagValue, integerFlag, parseFlags } from './args';
@@ -51,7 +54,7 @@ const FLAGS: Options = {
 };
 
 /** Reads the strategy flags into strategy parameters in bytes. */
-export function strategyFromFlags(values: Record<string, string | boolean | undefined>): StrategyParams {
+export function strategyFromFlags(values: Record<string, unknown>): StrategyParams {
   const name = (values.strategy as string | undefined) ?? 'fixed-size';
   if (!['fixed-size', 'file-boundary', 'content-defined'].includes(name)) {
     throw new UsageError(`--strategy must be fixed-size, file-boundary or content-defined, got ${JSON.stringify(name)}`);
@@ -67,24 +70,23 @@ export function strategyFromFlags(values: Record<string, string | boolean | unde
   }
 }
 
-/** Returns the indexes of the archive's images that match `platform`, or throws naming what is there. */
-export function pickImages(archive: ImageArchive, platform: string | undefined): number[] {
-  const picked: number[] = [];
-  archive.images.forEach((entry, i) => {
-    if (!entry.available) return;
-    if (platform && entry.platform) {
-      const text = [entry.platform.os, entry.platform.architecture, entry.platform.variant].filter(Boolean).join('/');
-      if (text !== platform && `${entry.platform.os}/${entry.platform.architecture}` !== platform) return;
-    }
-    picked.push(i);
-  });
-  if (picked.length === 0) {
-    const listed = archive.images
-      .map((e) => `${e.name}${e.platform ? ` (${e.platform.os}/${e.platform.architecture})` : ''}${e.available ? '' : ` unavailable: ${e.unavailableReason}`}`)
-      .join(', ');
-    throw new Error(`${archive.name}: no available image${platform ? ` for platform ${platform}` : ''}; the archive lists ${listed || 'no images'}`);
+/** Reads `--platform os/arch[/variant]`. */
+export function platformFlag(value: string | undefined): Platform | undefined {
+  if (value === undefined) return undefined;
+  const [os, architecture, variant, extra] = value.split('/');
+  if (!os || !architecture || extra !== undefined) {
+    throw new UsageError(`--platform must be OS/ARCH or OS/ARCH/VARIANT, such as linux/amd64, got ${JSON.stringify(value)}`);
   }
-  return picked;
+  return variant ? { os, architecture, variant } : { os, architecture };
+}
+
+/**
+ * Returns the indexes in `archive.images` to ingest: for each image of the
+ * archive, the platform that `platform` names (linux/amd64 by default).
+ */
+export function pickImages(archive: ImageArchive, platform: Platform | undefined): number[] {
+  const groups = [...new Set(archive.images.map((entry) => entry.group))];
+  return groups.map((group) => selectImage(archive, { platform, group }));
 }
 
 export async function chunkCommand(argv: string[], output: Output): Promise<number> {
@@ -100,18 +102,22 @@ export async function chunkCommand(argv: string[], output: Output): Promise<numb
   const source = await openFileSource(values.image);
   const reports: IngestReport[] = [];
   try {
-    const archive = await openImageArchive(source, { platform: values.platform as string | undefined });
-    for (const imageIndex of pickImages(archive, values.platform as string | undefined)) {
+    const platform = platformFlag(values.platform as string | undefined);
+    const archive = await openImageArchive(source);
+    for (const imageIndex of pickImages(archive, platform)) {
       const image = await archive.loadImage(imageIndex);
       const started = performance.now();
-      const result = await ingestImage(image, source.name, {
-        strategy,
-        filesystem,
-        store,
-        onProgress: values.verbose
-          ? (p) => output.err(`layer ${p.layerIndex}: ${p.bytesDone}/${p.bytesTotal} bytes read, ${p.chunksNew} new and ${p.chunksDeduplicated} deduplicated chunks`)
-          : undefined,
-      });
+      const result = await withStoreLock('shared', () =>
+        ingestImage(image, source.name, {
+          strategy,
+          filesystem,
+          store,
+          onProgress: values.verbose
+            ? (p) => output.err(`layer ${p.layerIndex}: ${p.bytesDone}/${p.bytesTotal} bytes read, ${p.chunksNew} new and ${p.chunksDeduplicated} deduplicated chunks`)
+            : undefined,
+        }),
+        { name: store.lockName },
+      );
       reports.push(ingestReport(result, (performance.now() - started) / 1000));
     }
   } catch (error) {

@@ -1,5 +1,5 @@
 /** `chunked-containers ls`: list a layer's entries, or the merged filesystem, like `tar -tv`. */
-import { openImageArchive } from '../core/archive';
+import { openImageArchive } from '../core/archive/open';
 import type { ArchiveLayer } from '../core/archive/types';
 import { decompress } from '../core/compression';
 import { listingLine } from '../core/fs/listing';
@@ -9,7 +9,7 @@ import { parseTarStream } from '../core/tar/reader';
 import { openFileSource } from '../node/file-source';
 import { UsageError, parseFlags } from './args';
 import type { Options } from './args';
-import { pickImages } from './chunk';
+import { pickImages, platformFlag } from './chunk';
 import type { Output } from './main';
 
 export const LS_HELP = `usage: chunked-containers ls --image ARCHIVE [--layer N | --merged] [--json]
@@ -59,8 +59,8 @@ export async function lsCommand(argv: string[], output: Output): Promise<number>
   }
   const source = await openFileSource(values.image);
   try {
-    const archive = await openImageArchive(source, { platform: values.platform as string | undefined });
-    const [imageIndex] = pickImages(archive, values.platform as string | undefined);
+    const archive = await openImageArchive(source);
+    const [imageIndex] = pickImages(archive, platformFlag(values.platform as string | undefined));
     const image = await archive.loadImage(imageIndex);
     if (layerNumber !== undefined && layerNumber >= image.layers.length) {
       throw new UsageError(`--layer ${layerNumber}: the image has ${image.layers.length} layers (0 to ${image.layers.length - 1})`);

@@ -5,6 +5,7 @@
 import { isAbortError } from '../core/errors';
 import { UsageError } from './args';
 import { chunkCommand } from './chunk';
+import { compareCommand } from './compare';
 import { lsCommand } from './ls';
 
 export interface Output {
@@ -16,6 +17,7 @@ type Command = (argv: string[], output: Output) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   chunk: { run: chunkCommand, summary: 'chunk every layer of an image archive into the chunk store' },
+  compare: { run: compareCommand, summary: 'index images with several strategies and compare chunk counts, storage and update costs' },
   ls: { run: lsCommand, summary: 'list the entries of a layer, or of the merged filesystem, like tar -tv' },
 };
 

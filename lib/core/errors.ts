@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'DIGEST_MISMATCH'
   | 'SIZE_MISMATCH'
   | 'CHUNK_NOT_FOUND'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  | 'QUOTA_EXCEEDED';
 
 /** Base class of every coded error from the core. */
 export class CodedError extends Error {

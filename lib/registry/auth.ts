@@ -51,11 +51,12 @@ export function basicAuthorization(username: string, password: string): string {
 export class Authenticator {
   private challenge: AuthChallenge | null | undefined;
   private token: (CachedToken & { key: string }) | undefined;
-  private readonly scopes: Set<string>;
+  /** Requested actions by resource, such as `repository:app` → pull, push. */
+  private readonly scopes = new Map<string, Set<string>>();
   private readonly now: () => number;
 
   constructor(private readonly options: AuthenticatorOptions) {
-    this.scopes = new Set(options.scopes);
+    for (const scope of options.scopes) this.addScope(scope);
     this.now = options.now ?? Date.now;
     this.challenge = options.cache?.getChallenge(options.origin);
   }
@@ -63,6 +64,15 @@ export class Authenticator {
   /** True once the registry's challenge (or its lack of one) is known. */
   get knowsChallenge(): boolean {
     return this.challenge !== undefined;
+  }
+
+  /**
+   * Records that a request without credentials got a reply other than 401.
+   * Only this session remembers it: a registry may still ask for credentials
+   * on a later push request, and `handleUnauthorized` then takes over.
+   */
+  noteNoChallenge(): void {
+    this.challenge ??= null;
   }
 
   /** Records what an unauthenticated `GET /v2/` returned. */
@@ -75,11 +85,28 @@ export class Authenticator {
     this.setChallenge(found);
   }
 
-  /** Adds a scope, such as pull on a mount source; the next call gets a new token. */
+  /**
+   * Adds a scope (`type:name:action,...`), such as pull on a mount source.
+   * When it adds an action, the next call fetches a new token.
+   */
   addScope(scope: string): void {
-    if (this.scopes.has(scope)) return;
-    this.scopes.add(scope);
-    this.token = undefined;
+    const split = scope.lastIndexOf(':');
+    if (split <= 0) return;
+    const resource = scope.slice(0, split);
+    const actions = this.scopes.get(resource) ?? new Set<string>();
+    const before = actions.size;
+    for (const action of scope.slice(split + 1).split(',')) {
+      if (action) actions.add(action);
+    }
+    this.scopes.set(resource, actions);
+    if (actions.size !== before) this.token = undefined;
+  }
+
+  /** Returns the requested scopes, sorted, one per resource. */
+  private scopeList(): string[] {
+    return [...this.scopes]
+      .map(([resource, actions]) => `${resource}:${[...actions].sort().join(',')}`)
+      .sort();
   }
 
   /** Returns the `Authorization` header for the next request, if any. */
@@ -160,7 +187,7 @@ export class Authenticator {
     if (challenge.params.service) {
       url.searchParams.set('service', challenge.params.service);
     }
-    for (const scope of [...this.scopes].sort()) url.searchParams.append('scope', scope);
+    for (const scope of this.scopeList()) url.searchParams.append('scope', scope);
     const { auth } = this.options;
     if (auth.type === 'basic') url.searchParams.set('account', auth.username);
     return url;

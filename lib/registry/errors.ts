@@ -25,6 +25,8 @@ export interface RegistryErrorInit {
   reason?: string;
   /** Number of tries made; shown in the message when more than one. */
   attempts?: number;
+  /** The whole message, for errors rebuilt from a route's reply. */
+  message?: string;
   cause?: unknown;
 }
 
@@ -157,6 +159,7 @@ function isDiagnosticLike(
 }
 
 function registryErrorMessage(init: RegistryErrorInit): string {
+  if (init.message) return init.message;
   const request = `${init.method} ${init.path}`;
   const tries =
     init.attempts && init.attempts > 1 ? ` (after ${init.attempts} attempts)` : '';

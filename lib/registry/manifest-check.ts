@@ -4,6 +4,7 @@
  * blob that the push did not place.
  */
 import type { Digest } from '../core/digest';
+import { parseDigest } from '../core/digest';
 import { fromUTF8 } from '../core/bytes';
 import {
   DigestMismatchError,
@@ -59,6 +60,16 @@ export async function checkManifest(
   if (actual !== config.digest) {
     throw new DigestMismatchError('config blob', config.digest, actual);
   }
+}
+
+/** Returns the config and layer digests that an image manifest names. */
+export function manifestBlobDigests(manifest: ManifestBytes): Digest[] {
+  const parsed = parseManifest(manifest);
+  const layers = Array.isArray(parsed.layers) ? parsed.layers : [];
+  const descriptors = [parsed.config, ...layers];
+  return descriptors.map((descriptor, index) =>
+    parseDigest(descriptor?.digest, index === 0 ? 'manifest config' : `manifest layer ${index - 1}`),
+  );
 }
 
 function parseManifest(manifest: ManifestBytes): {

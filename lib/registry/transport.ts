@@ -178,6 +178,9 @@ export async function sendOnce(
     }
     const sent = await session.authenticator.authorization();
     let response = await exchange(session, spec, sent);
+    if (sent === undefined && response.status !== 401) {
+      session.authenticator.noteNoChallenge();
+    }
     if (
       response.status === 401 &&
       (await session.authenticator.handleUnauthorized(response, sent))

@@ -3,6 +3,10 @@
  * image records that reference them. IndexedDB implements it in the browser
  * (also inside workers) and the filesystem in Node; one conformance suite runs
  * against both.
+ *
+ * An ingest holds `withStoreLock('shared', …)` (store-lock.ts) from its first
+ * putMany until its putImage, because deleteImage and collectGarbage would
+ * otherwise delete chunks it skipped as already stored.
  */
 import type { Digest } from '../core/digest';
 import type { ImageRecord, LayerIndex } from '../core/layer-index';
@@ -48,7 +52,8 @@ export interface ChunkStore {
   listImages(options?: StoreOptions): Promise<ImageRecord[]>;
   /**
    * Deletes an image record, then every index and chunk that no remaining
-   * image references. Returns the number of chunks deleted.
+   * image references. Returns the number of chunks deleted; throws
+   * NotFoundError when the image is missing.
    */
   deleteImage(key: string, options?: StoreOptions): Promise<number>;
   /**

@@ -8,11 +8,11 @@
  *   indexes     key: index digest, value: LayerIndex
  *   images      key: the record's `key` field, value: ImageRecord
  *
- * Transaction guarantees this code relies on (IndexedDB 3.0, "Transaction
- * scheduling" and "Transaction lifecycle"):
+ * Transaction guarantees this code relies on (Indexed Database API 3.0,
+ * "Transaction lifecycle" and "Transaction scheduling"):
  * - Readwrite transactions whose scopes overlap run one at a time, in the order
  *   they were created, across every connection to the database (tabs, workers).
- *   So the `has` check inside putMany's transaction sees every earlier write,
+ *   So the `has` check inside putMany's transaction reflects every earlier write,
  *   and two writers of one chunk never both report it new.
  * - A transaction commits all of its requests or none. A chunk and its size
  *   row are written in one transaction, so stats never count half a chunk.
@@ -181,7 +181,11 @@ export class IDBChunkStore implements ChunkStore {
     const key = checkImageKey(record.key, 'putImage');
     await this.write(`storing image ${JSON.stringify(key)}`, () =>
       this.transact(['images'], 'readwrite', options.signal, async (tx) => {
-        await tx.objectStore('images').put(record);
+        await tx.objectStore('images').put({
+          ...record,
+          rawManifest: ownBytes(record.rawManifest),
+          rawConfig: ownBytes(record.rawConfig),
+        });
       }),
     );
   }
@@ -253,7 +257,8 @@ export class IDBChunkStore implements ChunkStore {
   /** Returns the open connection, opening it again if the browser closed it. */
   private database(): Promise<Database> {
     if (this.closed) {
-      return Promise.reject(new Error(`IDBChunkStore ${this.name}: store is closed`));
+      const message = `IDBChunkStore ${this.name}: called after close(); open the store again`;
+      return Promise.reject(new Error(message));
     }
     this.connection ??= this.openDatabase().catch((error: unknown) => {
       this.connection = undefined;
@@ -298,8 +303,10 @@ export class IDBChunkStore implements ChunkStore {
     signal: AbortSignal | undefined,
     body: (tx: Transaction<Names, Mode>) => Promise<T>,
   ): Promise<T> {
+    const db = await this.database();
+    // An abort during the await came before the listener below existed.
     throwIfAborted(signal);
-    const tx = (await this.database()).transaction(names, mode);
+    const tx = db.transaction(names, mode);
     const abort = () => abortQuietly(tx);
     signal?.addEventListener('abort', abort, { once: true });
     try {

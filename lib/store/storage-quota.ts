@@ -51,7 +51,7 @@ export function isQuotaExceeded(error: unknown): boolean {
 }
 
 export interface QuotaFacts {
-  /** What was being stored, such as "storing 64 chunks (4194304 bytes)". */
+  /** Step that failed, such as "storing 64 chunks (4194304 bytes)". */
   step: string;
   /** Bytes of chunks the store held before the failed write, if known. */
   storedBytes?: number;

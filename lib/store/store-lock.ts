@@ -83,7 +83,7 @@ interface LocalRequest {
 }
 
 interface LocalLock {
-  /** Mode of the current holders; undefined when nobody holds the lock. */
+  /** Mode of the current holders; undefined while the lock is free. */
   mode: StoreLockMode | undefined;
   holders: number;
   queue: LocalRequest[];

@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 /** Import worker: ingests one layer per request straight into IndexedDB. */
-import { openImageArchive } from '../core/archive';
+import { openImageArchive } from '../core/archive/open';
 import { runLayerHere } from '../core/ingest/image';
 import { IDBChunkStore } from '../store/idb-chunk-store';
 import { blobSource } from '../browser/blob-source';

@@ -262,7 +262,7 @@ test.describe('fastcdc', () => {
     const kept = new Set(before);
     const surviving = after.filter((digest) => kept.has(digest)).length;
     expect(before.length).toBeGreaterThan(60);
-    // The insertion changes the chunk that holds it and at most a neighbour.
+    // The insertion changes the chunk that contains it and at most a neighbour.
     expect(surviving).toBeGreaterThanOrEqual(before.length - 3);
     expect(surviving).toBeLessThan(before.length);
   });

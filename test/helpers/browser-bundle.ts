@@ -10,7 +10,7 @@
  *   });
  *
  * The page imports the bundle as a module and keeps the import promise in
- * `window.bundle`, so a test reaches the entry's exports (and sees a failed
+ * `window.bundle`, so a test reaches the entry's exports (and gets a failed
  * import as a rejection). `serveScript` returns the URL of a bundle itself,
  * for `new Worker(url, { type: 'module' })`. Page and scripts share one
  * origin per Playwright worker process, and each bundle is built once there.

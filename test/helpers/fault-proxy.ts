@@ -18,6 +18,8 @@ export type Fault =
   | { kind: 'cut'; afterBytes: number }
   /** Forward without `Authorization`, so the registry answers with its own 401. */
   | { kind: 'strip-auth' }
+  /** Forward the whole request, then close the client connection instead of replying. */
+  | { kind: 'drop-reply' }
   /** Forward after a pause. */
   | { kind: 'delay'; ms: number };
 
@@ -45,9 +47,13 @@ export interface FaultProxy {
   readonly host: string;
   readonly requests: ProxiedRequest[];
   inject(rule: FaultRule): void;
+  /** Drops all rules and the request record. */
   clear(): void;
   close(): Promise<void>;
 }
+
+/** Faults after which the registry's status is still recorded. */
+const PASS_THROUGH_FAULTS: Fault['kind'][] = ['strip-auth', 'delay'];
 
 interface ActiveRule extends FaultRule {
   matched: number;
@@ -65,7 +71,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const record: ProxiedRequest = {
       method: request.method ?? '',
       path: (request.url ?? '').split('?')[0],
-      outcome: fault && fault.kind !== 'strip-auth' && fault.kind !== 'delay' ? fault.kind : 0,
+      outcome: fault && !PASS_THROUGH_FAULTS.includes(fault.kind) ? fault.kind : 0,
       authorization: request.headers.authorization !== undefined,
     };
     requests.push(record);
@@ -78,7 +84,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     host: `127.0.0.1:${port}`,
     requests,
     inject: (rule) => rules.push({ ...rule, matched: 0 }),
-    clear: () => rules.splice(0),
+    clear: () => {
+      rules.splice(0);
+      requests.splice(0);
+    },
     close: async () => {
       await closeServer(server);
       agent.destroy();
@@ -136,6 +145,11 @@ async function handle(
     agent: upstream.agent,
   });
   forwarded.on('response', (reply) => {
+    if (fault?.kind === 'drop-reply') {
+      reply.resume();
+      reply.on('end', () => request.socket.destroy());
+      return;
+    }
     if (record.outcome === 0) record.outcome = reply.statusCode ?? 0;
     response.writeHead(reply.statusCode ?? 502, reply.headers);
     reply.pipe(response);

@@ -44,6 +44,8 @@ export interface TokenServer {
   /** Realm URL for the registry config. */
   readonly realm: string;
   readonly requests: TokenRequest[];
+  /** Every token issued, so tests can check that none leaks into logs. */
+  readonly issuedTokens: string[];
   /** Changes token lifetimes for later requests. */
   setLifetime(seconds: number, advertisedExpiresIn?: number): void;
   close(): Promise<void>;
@@ -56,6 +58,7 @@ export async function startTokenServer(
   const key = createPrivateKey(readFileSync(options.keyPath));
   const certificate = certificateBase64(readFileSync(options.certPath, 'utf8'));
   const requests: TokenRequest[] = [];
+  const issuedTokens: string[] = [];
   const lifetime = {
     seconds: options.lifetimeSeconds ?? 300,
     advertised: options.advertisedExpiresIn,
@@ -66,6 +69,7 @@ export async function startTokenServer(
       key,
       certificate,
       lifetime,
+      issuedTokens,
     });
     requests.push(outcome);
   });
@@ -74,6 +78,7 @@ export async function startTokenServer(
   return {
     realm: `http://127.0.0.1:${port}/token`,
     requests,
+    issuedTokens,
     setLifetime(seconds, advertisedExpiresIn) {
       lifetime.seconds = seconds;
       lifetime.advertised = advertisedExpiresIn;
@@ -87,6 +92,7 @@ interface TokenContext {
   key: KeyObject;
   certificate: string;
   lifetime: { seconds: number; advertised?: number };
+  issuedTokens: string[];
 }
 
 function handleTokenRequest(
@@ -112,6 +118,7 @@ function handleTokenRequest(
   }
   const now = Math.floor(Date.now() / 1000);
   const token = signToken(context, { account, scopes, now });
+  context.issuedTokens.push(token);
   replyJSON(response, 200, {
     token,
     access_token: token,

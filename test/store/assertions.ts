@@ -49,7 +49,7 @@ export interface ExpectedError {
   message?: string;
 }
 
-/** Awaits `promise`, throws unless it rejects as `expected` says, returns the error. */
+/** Awaits `promise`, throws unless it rejects as `expected` describes, returns the error. */
 export async function checkRejects(
   promise: Promise<unknown>,
   expected: ExpectedError,
@@ -61,15 +61,24 @@ export async function checkRejects(
   } catch (caught) {
     error = caught;
   }
-  check(error instanceof Error || error instanceof DOMException, `${what}: resolved or threw ${show(error)}, want an error`);
+  check(
+    error instanceof Error || error instanceof DOMException,
+    `${what}: resolved or threw ${show(error)}, want an error`,
+  );
   const thrown = error as Error & { code?: unknown };
   if (expected.type) {
-    check(thrown instanceof expected.type, `${what}: threw ${thrown.name} (${thrown.message}), want ${expected.type.name}`);
+    check(
+      thrown instanceof expected.type,
+      `${what}: threw ${show(thrown)}, want ${expected.type.name}`,
+    );
   }
   if (expected.name) checkEqual(thrown.name, expected.name, `${what}: error name`);
   if (expected.code) checkEqual(thrown.code, expected.code, `${what}: error code`);
   if (expected.message) {
-    check(thrown.message.includes(expected.message), `${what}: message ${show(thrown.message)} lacks ${show(expected.message)}`);
+    check(
+      thrown.message.includes(expected.message),
+      `${what}: message ${show(thrown.message)} lacks ${show(expected.message)}`,
+    );
   }
   return thrown;
 }

@@ -41,7 +41,8 @@ test.describe('withStoreLock (in-process)', () => {
     const a = hold('shared', 'shared-together');
     const b = hold('shared', 'shared-together');
     await Promise.all([a.acquired, b.acquired]);
-    expect(a.isHeld() && b.isHeld()).toBe(true);
+    expect(a.isHeld()).toBe(true);
+    expect(b.isHeld()).toBe(true);
     a.release();
     b.release();
     expect(await Promise.all([a.done, b.done])).toEqual(['shared', 'shared']);

@@ -3,16 +3,16 @@
  * where the v2020 module of the fastcdc Rust crate (3.x) cuts, so that chunk
  * stores made by either share chunks.
  *
- * For each chunk, starting at byte `2 * floor(min / 2)`, the 64-bit gear hash
- * rolls two bytes per step: shift left by 2 and add the left-shifted gear
- * entry of the first byte, then test it against the left-shifted mask; add the
- * plain gear entry of the second byte, then test it against the plain mask.
- * The chunk ends before the byte whose hash passes the test (all masked bits
- * zero). Steps before `2 * floor(avg / 2)` use the strict mask, later ones the
- * loose mask. A step runs only when both of its bytes exist and fit in `max`,
+ * For each chunk, the 64-bit gear hash rolls two bytes per step, starting at
+ * byte `2 * floor(min / 2)`. A step shifts the hash left by 2, adds the
+ * left-shifted gear entry of the first byte and tests the left-shifted mask.
+ * Then it adds the plain gear entry of the second byte and tests the plain
+ * mask. The chunk ends before the byte whose hash passes the test (all masked
+ * bits zero). Steps before byte `2 * floor(avg / 2)` of the chunk use the
+ * strict mask, later ones the loose mask. A step runs only when both of its bytes exist and fit in `max`,
  * so the last byte of an odd-length tail is never hashed. Without a passing
- * test the chunk ends at `max`, or at the end of the stream, whichever comes
- * first; a tail of at most `min` bytes is therefore one chunk.
+ * test the chunk ends at `max` or at the end of the stream, whichever comes
+ * first. A tail of at most `min` bytes is therefore one chunk.
  *
  * The hash is kept in two small-integer limbs instead of a BigInt, because
  * this loop runs once per byte pair of every layer.
@@ -22,9 +22,9 @@ import { GEAR_HIGH, GEAR_LOW } from './gear-table';
 import type { ChunkCutter } from './strategy';
 
 /**
- * FastCDC masks by log2 of the chunk size, as [high, low] 32-bit halves;
- * entries 5 to 25 are those of the fastcdc crate, whose values for 64 B to
- * 128 KiB come from the authors' C reference implementation.
+ * FastCDC masks by log2 of the chunk size, as [high, low] 32-bit halves.
+ * Entries 5 to 25 are those of the fastcdc crate, which took the values for
+ * 64 B to 128 KiB from the authors' C reference implementation.
  */
 const MASKS: ReadonlyArray<readonly [number, number]> = [
   [0, 0], [0, 0], [0, 0], [0, 0], [0, 0],

@@ -14,9 +14,9 @@ export type StrategyName = StrategyParams['name'];
  * A stateful cutter over one stream. `push` takes the next piece and returns
  * the absolute stream offsets where chunks end inside it; `finish` returns the
  * end of the last chunk. A cut at offset N means the chunk ends before byte N.
- * Cuts ascend; content-defined may return a cut one byte before the piece,
- * because its hash step over the last byte of the previous piece needs the
- * first byte of this one, so callers hold the bytes since the last cut.
+ * Cuts ascend. Content-defined may return a cut one byte before the piece,
+ * because its hash step over the previous piece's last byte needs this
+ * piece's first byte. Callers therefore keep the bytes since the last cut.
  */
 export interface ChunkCutter {
   /**

@@ -144,8 +144,8 @@ export function toBase64URL(bytes: Uint8Array): string {
 
 /**
  * Returns the bytes of base64url text, padding optional. A lone final
- * character, which holds no whole byte, is dropped; a truncated link can end
- * that way. Throws ByteFormatError on a character outside the alphabet.
+ * character carries no whole byte and is dropped, because a truncated link
+ * can end that way. Throws ByteFormatError on a character outside the alphabet.
  */
 export function fromBase64URL(text: string): Uint8Array {
   const trimmed = text.replace(/=+$/, '');

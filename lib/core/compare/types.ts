@@ -16,12 +16,13 @@ export interface StrategyRun {
   layers: readonly ComparedLayer[];
   /** Wall-clock seconds that indexing the image took. */
   seconds: number;
-  /** Bytes read from the image archive while indexing it. */
+  /** Uncompressed layer bytes chunked while indexing the image. */
   bytesIn: number;
 }
 
 /** Chunk sizes in bytes over every chunk of an image, repeats included. */
 export interface SizeSummary {
+  /** Smallest chunk. */
   min: number;
   /** Nearest-rank 50th percentile: the lower middle size for an even count. */
   median: number;
@@ -29,13 +30,14 @@ export interface SizeSummary {
   mean: number;
   /** Nearest-rank 95th percentile: the size at rank ceil(0.95 * count). */
   p95: number;
+  /** Largest chunk. */
   max: number;
 }
 
 /**
  * Chunk counts by log2 size bucket: `counts[k]` counts chunks whose size lies
- * in [2^(firstLog2 + k), 2^(firstLog2 + k + 1)); a 0-byte chunk counts in
- * bucket 0. Runs from the first to the last non-empty bucket.
+ * in [2^(firstLog2 + k), 2^(firstLog2 + k + 1)), and a 0-byte chunk counts in
+ * bucket 0. The buckets run from the first to the last non-empty one.
  */
 export interface SizeHistogram {
   firstLog2: number;
@@ -47,6 +49,7 @@ export interface ImageFigures {
   /** Position of the image in `Comparison.images`. */
   image: number;
   imageName: string;
+  /** Layers of the image. */
   layerCount: number;
   /** Chunks over all layers, repeats included. */
   chunkCount: number;
@@ -60,10 +63,13 @@ export interface ImageFigures {
   dedupRatio: number;
   /** Bytes of this image's distinct chunks that another image of the comparison also has. */
   sharedBytes: number;
+  /** Chunk-size statistics over every chunk, repeats included. */
   sizes: SizeSummary;
-  /** Left out when a share link dropped histograms. */
+  /** Chunk-size histogram; left out when a share link dropped histograms. */
   histogram?: SizeHistogram;
+  /** Wall-clock seconds of indexing, as the run gave them (whole milliseconds from a link). */
   seconds: number;
+  /** Uncompressed layer bytes chunked, as the run gave them. */
   bytesIn: number;
   /** bytesIn / seconds; 0 when no time was measured. */
   bytesPerSecond: number;
@@ -85,18 +91,26 @@ export interface StrategyComparison {
   totals: StrategyTotals;
 }
 
-/** Sums over all images of one strategy, with chunks shared between images counted once in `storedBytes`. */
+/**
+ * Sums over all images of one strategy; `storedBytes` and `distinctChunks`
+ * count a chunk that several images share once.
+ */
 export interface StrategyTotals {
+  /** Chunks of all images, repeats included. */
   chunkCount: number;
   /** Distinct chunks over all images together. */
   distinctChunks: number;
+  /** Uncompressed bytes of all images. */
   totalBytes: number;
-  /** What all the images together take in one chunk store. */
+  /** Bytes that all the images together take in one chunk store. */
   storedBytes: number;
   /** totalBytes / storedBytes; 1 without bytes. */
   dedupRatio: number;
+  /** Sum of the images' seconds. */
   seconds: number;
+  /** Sum of the images' bytesIn. */
   bytesIn: number;
+  /** bytesIn / seconds over all images; 0 when no time was measured. */
   bytesPerSecond: number;
 }
 

@@ -1,19 +1,20 @@
 /**
- * gzip members (RFC 1952) written with fflate's raw DEFLATE stream. The
- * header has no name, mtime 0 and OS 255 ("unknown"), as Go's compress/gzip
- * writes it, so the bytes depend only on the content and the level.
+ * gzip members (RFC 1952) with fflate's DEFLATE. The header has no name,
+ * mtime 0 and OS 255 ("unknown"), as Go's compress/gzip writes it, so the
+ * bytes depend only on the content and the level.
+ *
+ * NOTE: fflate 0.8.3's streaming `Deflate` can emit back-references to before
+ * the start of the stream ("invalid distance" in every inflater) for some
+ * content, while `deflateSync` is correct. So a member keeps its uncompressed
+ * bytes until `close` and compresses them in one call; callers bound the
+ * member size. The call blocks its thread for the whole member (about 0.4 s
+ * for 4 MiB at level 9 in Node 20 on this project's build machine).
  */
-import { Deflate } from 'fflate';
+import { deflateSync } from 'fflate';
+import { concatBytes } from '../bytes';
 
 /** A deflate level, as zlib numbers them. */
 export type CompressionLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
-
-/**
- * Size of the pieces handed to fflate. fflate's streaming output depends on
- * where pushes end, so content is regrouped into pieces of this size first;
- * that makes a member's bytes independent of how its input was sliced.
- */
-const DEFLATE_PIECE_SIZE_BYTES = 64 * 1024;
 
 const CRC_TABLE = makeCRCTable();
 
@@ -45,54 +46,40 @@ export function gzipHeader(level: CompressionLevel): Uint8Array {
 
 /**
  * One gzip member in progress. `write` takes uncompressed bytes, `close`
- * ends the member; compressed bytes go to `sink` as fflate produces them.
+ * compresses them and hands the whole member to `sink`.
  */
 export class GzipMemberWriter {
-  private readonly deflate: Deflate;
-  private readonly pending = new Uint8Array(DEFLATE_PIECE_SIZE_BYTES);
-  private pendingSize = 0;
+  private parts: Uint8Array[] = [];
   private crc = 0;
   private size = 0;
   private closed = false;
 
   constructor(
-    level: CompressionLevel,
+    private readonly level: CompressionLevel,
     private readonly sink: (bytes: Uint8Array) => void,
-  ) {
-    sink(gzipHeader(level));
-    this.deflate = new Deflate({ level }, (data) => {
-      if (data.length > 0) sink(data);
-    });
-  }
+  ) {}
 
   /** Number of uncompressed bytes written so far. */
   get uncompressedSize(): number {
     return this.size;
   }
 
+  /** Adds bytes to the member; they are copied, so the caller may reuse its buffer. */
   write(bytes: Uint8Array): void {
     if (this.closed) throw new Error('internal error: write on a closed gzip member');
     this.crc = crc32(bytes, this.crc);
     this.size += bytes.length;
-    let at = 0;
-    while (at < bytes.length) {
-      const take = Math.min(bytes.length - at, DEFLATE_PIECE_SIZE_BYTES - this.pendingSize);
-      this.pending.set(bytes.subarray(at, at + take), this.pendingSize);
-      this.pendingSize += take;
-      at += take;
-      if (this.pendingSize === DEFLATE_PIECE_SIZE_BYTES) {
-        // fflate copies pushed bytes into its own window buffer.
-        this.deflate.push(this.pending, false);
-        this.pendingSize = 0;
-      }
-    }
+    this.parts.push(bytes.slice());
   }
 
-  /** Ends the DEFLATE stream and writes the trailer: CRC-32 and ISIZE, little-endian. */
+  /** Writes the header, the DEFLATE data and the trailer (CRC-32 and ISIZE, little-endian). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.deflate.push(this.pending.subarray(0, this.pendingSize), true);
+    const content = this.parts.length === 1 ? this.parts[0] : concatBytes(this.parts);
+    this.parts = [];
+    this.sink(gzipHeader(this.level));
+    this.sink(deflateSync(content, { level: this.level }));
     const trailer = new Uint8Array(8);
     const view = new DataView(trailer.buffer);
     view.setUint32(0, this.crc, true);

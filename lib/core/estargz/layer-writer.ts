@@ -11,7 +11,10 @@
  *
  * NOTE: the estargz package's `Build` splits its input into one part per CPU
  * and closes a member at each part's end; this writer has one part, which is
- * what `Build` does with GOMAXPROCS=1.
+ * what `Build` does with GOMAXPROCS=1. It also closes a member once it holds
+ * 1 MiB besides chunk content (about 2000 headers in a row), because members
+ * are compressed whole (see gzip-member.ts); readers inflate from a chunk's
+ * offset across member ends, so the extra boundaries change nothing for them.
  */
 import { InvalidInputError } from '../errors';
 import { concatBytes } from '../bytes';
@@ -24,10 +27,12 @@ import { DigestBuilder } from './digest-builder';
 import { estargzFooter } from './footer';
 import { GzipMemberWriter } from './gzip-member';
 import type { CompressionLevel } from './gzip-member';
-import { isReservedEntry } from './order';
 import { OwnerNames, encodeTOC, tocEntryFor } from './toc';
 import { TOC_TAR_NAME, TOC_VERSION } from './types';
 import type { TOCEntry } from './types';
+
+/** Most bytes other than chunk content that one member takes before a new one starts. */
+const MAX_MEMBER_EXTRA_BYTES = 1 << 20;
 
 /** SHA-256 of no bytes, the digest that an empty regular file gets in the TOC. */
 const EMPTY_DIGEST = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -66,10 +71,11 @@ export class LayerWriter {
   private compressedSize = 0;
   private uncompressedSize = 0;
   private member: GzipMemberWriter | undefined;
+  /** Bytes in the open member that are not chunk content. */
+  private memberExtraBytes = 0;
   private readonly entries: TOCEntry[] = [];
   private readonly owners = new OwnerNames();
   private file: OpenFile | undefined;
-  private skipping = false;
 
   private constructor(
     private readonly name: string,
@@ -104,8 +110,6 @@ export class LayerWriter {
   /** Starts an entry: writes its header and, for a file without content, its TOC entry. */
   async entry(entry: TarEntry): Promise<void> {
     this.checkFileComplete();
-    this.skipping = isReservedEntry(entry);
-    if (this.skipping) return;
     this.writeTar(tarHeader(entry));
     const tocEntry = tocEntryFor(entry, this.owners);
     if (entry.type !== 'file' || entry.size === 0) {
@@ -119,7 +123,7 @@ export class LayerWriter {
 
   /** Writes a piece of the current entry's content, cutting chunks as it goes. */
   async data(bytes: Uint8Array): Promise<void> {
-    if (this.skipping || bytes.length === 0) return;
+    if (bytes.length === 0) return;
     const file = this.file;
     if (file === undefined || file.written + bytes.length > file.size) {
       throw new InvalidInputError(
@@ -130,7 +134,7 @@ export class LayerWriter {
     for (let at = 0; at < bytes.length; ) {
       const chunk = file.chunk ?? this.startChunk(file);
       const piece = bytes.subarray(at, at + Math.min(chunk.remaining, bytes.length - at));
-      this.writeTar(piece);
+      this.writeTar(piece, true);
       await chunk.digest.update(piece);
       await file.fileDigest?.update(piece);
       chunk.remaining -= piece.length;
@@ -201,9 +205,16 @@ export class LayerWriter {
     );
   }
 
-  /** Writes uncompressed tar bytes into the open member, opening one if needed. */
-  private writeTar(bytes: Uint8Array) {
+  /**
+   * Writes uncompressed tar bytes into the open member, opening one if
+   * needed; `content` marks a chunk's bytes, which never start a new member.
+   */
+  private writeTar(bytes: Uint8Array, content = false) {
     if (bytes.length === 0) return;
+    if (!content && this.memberExtraBytes + bytes.length > MAX_MEMBER_EXTRA_BYTES) {
+      this.closeMember();
+    }
+    if (!content) this.memberExtraBytes += bytes.length;
     this.member ??= new GzipMemberWriter(this.level, (out) => this.emit(out));
     this.member.write(bytes);
     this.diffHasher.update(bytes);
@@ -213,6 +224,7 @@ export class LayerWriter {
   private closeMember() {
     this.member?.close();
     this.member = undefined;
+    this.memberExtraBytes = 0;
   }
 
   private emit(bytes: Uint8Array) {

@@ -50,7 +50,7 @@ export function cleanPath(name: string): string {
   return parts.join('/');
 }
 
-/** Returns true for entries that the builder drops: an old TOC and old landmarks. */
+/** Returns true for entries that the builder drops from its input: an old TOC and old landmarks. */
 export function isReservedEntry(entry: TarEntry): boolean {
   return RESERVED_NAMES.has(cleanPath(entry.path));
 }
@@ -68,8 +68,7 @@ export async function* orderEvents(
   const prioritized = options.prioritizedFiles ?? [];
   if (prioritized.length === 0) {
     yield* landmarkEvents(NO_PREFETCH_LANDMARK);
-    yield* withoutEnd(open(source));
-    yield { type: 'end', offset: 0 };
+    yield* withoutReserved(typeof source === 'function' ? source() : source);
     return;
   }
   if (typeof source !== 'function') {
@@ -77,21 +76,20 @@ export async function* orderEvents(
       'buildLayer: prioritizedFiles needs a source that can be read again; pass () => events',
     );
   }
-  const scanned = await scanEntries(source(), options.signal);
+  const read = () => withoutReserved(source());
+  const scanned = await scanEntries(read(), options.signal);
   const plan = planPriority(scanned, prioritized, options.allowMissingPrioritized ?? false, missed);
-  yield* prioritizedPasses(source, plan, options);
+  yield* prioritizedPasses(read, plan, options);
   yield* landmarkEvents(PREFETCH_LANDMARK);
-  yield* restPass(source(), new Set(plan), options.signal);
+  yield* restPass(read(), new Set(plan), options.signal);
 }
 
-function open(source: TarEventSource): AsyncIterable<TarEvent> {
-  return typeof source === 'function' ? source() : source;
-}
-
-async function* withoutEnd(events: AsyncIterable<TarEvent>): AsyncGenerator<TarEvent> {
+/** Drops the entries that the builder writes itself, with their content. */
+async function* withoutReserved(events: AsyncIterable<TarEvent>): AsyncGenerator<TarEvent> {
+  let dropping = false;
   for await (const event of events) {
-    if (event.type === 'end') return;
-    yield event;
+    if (event.type === 'entry') dropping = isReservedEntry(event.entry);
+    if (!dropping || event.type === 'end') yield event;
   }
 }
 
@@ -121,7 +119,6 @@ export function landmarkEvents(name: string): TarEvent[] {
 interface ScannedEntry {
   name: string;
   hardlinkTarget?: string;
-  reserved: boolean;
 }
 
 async function scanEntries(
@@ -136,7 +133,6 @@ async function scanEntries(
     scanned.push({
       name: cleanPath(entry.path),
       hardlinkTarget: entry.type === 'hardlink' ? cleanPath(entry.linkname ?? '') : undefined,
-      reserved: isReservedEntry(entry),
     });
   }
   return scanned;
@@ -158,7 +154,6 @@ function planPriority(
 ): number[] {
   const byName = new Map<string, number[]>();
   scanned.forEach((entry, ordinal) => {
-    if (entry.reserved) return;
     const list = byName.get(entry.name) ?? [];
     list.push(ordinal);
     byName.set(entry.name, list);

@@ -70,7 +70,7 @@ export async function ingestImage(
 
   const manifest = await finishManifest(
     image,
-    outcomes.map((o) => o.layerDigest),
+    outcomes.map((o) => o.size),
   );
   const layers: LayerSummary[] = image.layers.map((layer, i) => ({
     layerDigest: outcomes[i].layerDigest,

@@ -9,7 +9,7 @@ import type { ArchiveLayer } from '../archive/types';
 import { createCutter } from '../chunk/cutter';
 import type { StrategyParams } from '../chunk/strategy';
 import { decompress } from '../compression';
-import type { Digest } from '../digest';
+import type { DiffID, Digest } from '../digest';
 import { DigestMismatchError, abortError } from '../errors';
 import { LAYER_INDEX_SCHEMA } from '../layer-index';
 import type { Chunk, LayerIndex } from '../layer-index';
@@ -143,7 +143,7 @@ export async function ingestLayer(
   await emit(cutter.finish());
   await flush();
 
-  const diffID = diffHasher.digest();
+  const diffID = diffHasher.digest() as string as DiffID;
   if (diffID !== layer.diffID) {
     throw new DigestMismatchError(
       `layer ${options.layerIndex} (${layer.member}): uncompressed content does not match the config's diffID`,

@@ -7,7 +7,10 @@ import type { StoreCase } from './types';
 
 const EMPTY_STATS = { chunkCount: 0, chunkBytes: 0, indexCount: 0, imageCount: 0 };
 
-/** Calls every store method with `signal`, each as a named thunk. */
+/**
+ * Stores one image, then returns one named call per store method, each
+ * passing `signal`.
+ */
 async function everyMethod(
   store: ChunkStore,
   signal: AbortSignal,

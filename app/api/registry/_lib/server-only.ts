@@ -1,0 +1,3 @@
+// Importing this module from a client component fails the build: the registry
+// routes handle credentials and must stay on the server.
+import 'server-only';
