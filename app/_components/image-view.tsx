@@ -36,6 +36,11 @@ export function ImageView() {
     [indexes],
   );
 
+  const mergedRows = useMemo(
+    () => merged?.entries.map((row) => ({ layerIndex: row.layerIndex, entry: { ...row.entry, path: `/${row.path}` } })) ?? [],
+    [merged],
+  );
+
   if (!key) return <p className="error">No image named. Open one from the <Link href="/library">library</Link>.</p>;
   if (error) return <p className="error" role="alert">{error}</p>;
   if (!record || !indexes) return <p className="muted">Loading…</p>;
@@ -133,7 +138,10 @@ export function ImageView() {
               All layers applied in order, whiteouts and opaque directories honoured. Wasted bytes per layer:{' '}
               {merged.waste.map((w) => `layer ${w.layerIndex + 1}: ${formatBytes(w.wastedBytes)} in ${w.wastedFiles} files`).join('; ')}
             </p>
-            <EntryList label="Merged filesystem" rows={merged.entries} />
+            <EntryList
+              label="Merged filesystem"
+              rows={mergedRows}
+            />
           </>
         ) : (
           <p className="muted">The merged view needs every layer chunked filesystem-aware.</p>

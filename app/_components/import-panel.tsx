@@ -162,7 +162,9 @@ export function ImportPanel() {
               </div>
             </>
           )}
-          <LayerProgressList layers={Object.values(state.layers)} />
+          <LayerProgressList
+            layers={Object.values(state.layers).sort((a, b) => a.imageIndex - b.imageIndex || a.layerIndex - b.layerIndex)}
+          />
           {state.phase === 'cancelled' && <p className="muted">Import cancelled; nothing of it was kept.</p>}
           {state.error && <p className="error" role="alert">{state.error}</p>}
         </div>

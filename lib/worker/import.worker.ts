@@ -1,8 +1,18 @@
 /// <reference lib="webworker" />
 /** Import worker: ingests one layer per request straight into IndexedDB. */
 import { openImageArchive } from '../core/archive/open';
+
+/** Manifest annotation that marks an eStargz layer, whose gzip stream has many members. */
+const TOC_DIGEST_ANNOTATION = 'containerd.io/snapshot/stargz/toc.digest';
 import { runLayerHere } from '../core/ingest/image';
+import type { ArchiveImage } from '../core/archive/types';
+import { isAbortError } from '../core/errors';
+import type { LayerOutcome } from '../core/ingest/image';
+import type { LayerProgress } from '../core/ingest/layer';
+import type { ChunkStore } from '../store/chunk-store';
 import { IDBChunkStore } from '../store/idb-chunk-store';
+import { platformGunzip } from '../browser/platform-inflate';
+import { recordingNew, reportingNew } from './new-chunks';
 import { blobSource } from '../browser/blob-source';
 import { webCryptoSHA256 } from '../browser/webcrypto-hash';
 import type { ErrorEnvelope, IngestLayerRequest, WorkerRequest, WorkerResponse } from './protocol';
@@ -33,17 +43,52 @@ export function toEnvelope(error: unknown): ErrorEnvelope {
   return { name: 'Error', message: String(error) };
 }
 
+let warnedFallback = false;
+
+/**
+ * Ingests a gzip layer with the platform inflater first and, when that fails
+ * (as it does on multi-member gzip in Chromium), once more with fflate. The
+ * second pass reports a chunk as new when the first pass stored it, so the
+ * counts match a single pass.
+ */
+async function ingestWithFallback(
+  image: ArchiveImage,
+  request: IngestLayerRequest,
+  store: ChunkStore,
+): Promise<LayerOutcome> {
+  const options = {
+    strategy: request.strategy,
+    filesystem: request.filesystem,
+    hashChunk: webCryptoSHA256,
+    onProgress: (progress: LayerProgress) => post({ type: 'progress', id: request.id, progress }),
+  };
+  const layer = image.layers[request.layerIndex];
+  const multiMember = layer.annotations?.[TOC_DIGEST_ANNOTATION] !== undefined;
+  if (layer.compression !== 'gzip' || multiMember || typeof DecompressionStream === 'undefined') {
+    return runLayerHere(image, request.layerIndex, { ...options, store });
+  }
+  const storedNew = new Set<string>();
+  try {
+    return await runLayerHere(image, request.layerIndex, {
+      ...options,
+      store: recordingNew(store, storedNew),
+      inflate: platformGunzip,
+    });
+  } catch (error) {
+    if (isAbortError(error) || !(error instanceof TypeError)) throw error;
+    if (!warnedFallback) {
+      console.warn(`DecompressionStream failed on layer ${request.layerIndex} (${error.message}); using fflate`);
+      warnedFallback = true;
+    }
+    return runLayerHere(image, request.layerIndex, { ...options, store: reportingNew(store, storedNew) });
+  }
+}
+
 async function ingest(request: IngestLayerRequest): Promise<void> {
   const store = await storeFor(request.databaseName);
   const archive = await openImageArchive(blobSource(request.file, request.fileName));
   const image = await archive.loadImage(request.imageIndex);
-  const outcome = await runLayerHere(image, request.layerIndex, {
-    strategy: request.strategy,
-    filesystem: request.filesystem,
-    store,
-    hashChunk: webCryptoSHA256,
-    onProgress: (progress) => post({ type: 'progress', id: request.id, progress }),
-  });
+  const outcome = await ingestWithFallback(image, request, store);
   post({ type: 'result', id: request.id, outcome });
 }
 

@@ -4,14 +4,16 @@
  * allowlist, makes one registry-client step, and maps failures to
  * `{ error: { code, message } }` replies.
  *
- * Auth memory: the routes keep no per-user state, but a process-wide
- * `MemoryAuthCache` holds registry challenges (public) and bearer tokens, so
- * that a push does not fetch a token for every part. A token is found only
- * under the SHA-256 of realm, service, scopes and the caller's credentials,
- * so a caller gets a cached token only by presenting the credentials that
+ * Auth memory: the routes keep no per-user state. A process-wide
+ * `MemoryAuthCache` keeps registry challenges (public) and bearer tokens, so
+ * that a push does not fetch a token for every part. Tokens are keyed by the
+ * SHA-256 of realm, service, scopes and the caller's credentials. A caller
+ * therefore gets a cached token only by presenting the credentials that
  * obtained it, and gains nothing that a new token request would not give.
- * Tokens stay in memory until their expiry, are never logged or written out,
- * and the cache holds at most 256 of them.
+ * Tokens stay in memory until they expire and are never logged or written
+ * out; the cache keeps at most 256 of them. In a Next.js build each route
+ * bundle may get its own copy of this module, which costs extra token
+ * requests and nothing else.
  */
 import {
   blobExists,
@@ -24,7 +26,10 @@ import {
 } from '../../../../lib/registry/client';
 import { MemoryAuthCache } from '../../../../lib/registry/auth-cache';
 import { RegistryNotAllowedError } from '../../../../lib/registry/errors';
-import { IMAGE_MANIFEST_MEDIA_TYPES, manifestBlobDigests } from '../../../../lib/registry/manifest-check';
+import {
+  IMAGE_MANIFEST_MEDIA_TYPES,
+  manifestBlobDigests,
+} from '../../../../lib/registry/manifest-check';
 import { parseReference, parseRepository } from '../../../../lib/registry/target';
 import { createSession } from '../../../../lib/registry/transport';
 import type { RegistrySession } from '../../../../lib/registry/transport';

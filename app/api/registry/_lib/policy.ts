@@ -9,7 +9,7 @@
  * host needs its own pattern, because credentials are sent there too.
  *
  * CHUNKED_CONTAINERS_APP_ORIGIN (comma-separated) names the app's public
- * origins when a reverse proxy changes the URL that the server sees.
+ * origins when a reverse proxy changes the URL that the server receives.
  */
 import { isLoopbackHost } from '../../../../lib/registry/target';
 import { RouteError } from './request';

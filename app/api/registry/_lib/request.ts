@@ -67,7 +67,11 @@ export function readUpload(request: Request, session: RegistrySession): BlobUplo
   try {
     url = new URL(location);
   } catch {
-    throw new RouteError(400, 'UPLOAD_LOCATION_INVALID', `${ROUTE_HEADERS.uploadLocation} is not a URL`);
+    throw new RouteError(
+      400,
+      'UPLOAD_LOCATION_INVALID',
+      `${ROUTE_HEADERS.uploadLocation} is not a URL`,
+    );
   }
   const prefix = `/v2/${session.repository}/blobs/uploads/`;
   if (url.origin !== session.baseURL.origin || !url.pathname.startsWith(prefix)) {
@@ -80,18 +84,28 @@ export function readUpload(request: Request, session: RegistrySession): BlobUplo
   }
   const offset = Number(offsetText);
   if (!/^\d+$/.test(offsetText) || !Number.isSafeInteger(offset)) {
-    throw new RouteError(400, 'UPLOAD_OFFSET_INVALID', `invalid ${ROUTE_HEADERS.uploadOffset} ${offsetText}`);
+    throw new RouteError(
+      400,
+      'UPLOAD_OFFSET_INVALID',
+      `invalid ${ROUTE_HEADERS.uploadOffset} ${offsetText}, expected a byte count`,
+    );
   }
   return { location: url.href, offset };
 }
 
 /**
- * Reads the request body, at most `limit` bytes; throws a 413 RouteError
- * beyond that and a 400 when fewer bytes arrive than Content-Length says.
+ * Reads the request body, at most `limit` bytes. Throws a 413 RouteError
+ * beyond that, and a 400 when fewer bytes arrive than Content-Length states.
  */
-export async function readBody(request: Request, limit: number, what: string): Promise<Uint8Array> {
+export async function readBody(
+  request: Request,
+  limit: number,
+  bodyName: string,
+): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) throw tooLarge(what, Number(declared), limit);
+  if (declared !== null && Number(declared) > limit) {
+    throw tooLarge(bodyName, Number(declared), limit);
+  }
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const pieces: Uint8Array[] = [];
@@ -102,7 +116,7 @@ export async function readBody(request: Request, limit: number, what: string): P
     size += value.length;
     if (size > limit) {
       await reader.cancel();
-      throw tooLarge(what, size, limit);
+      throw tooLarge(bodyName, size, limit);
     }
     pieces.push(value);
   }
@@ -110,7 +124,7 @@ export async function readBody(request: Request, limit: number, what: string): P
     throw new RouteError(
       400,
       'BODY_INCOMPLETE',
-      `${what}: received ${size} bytes, Content-Length says ${declared}`,
+      `${bodyName}: received ${size} bytes, but Content-Length is ${declared}`,
     );
   }
   return concatBytes(pieces);
@@ -129,10 +143,10 @@ export function checkContentType(request: Request, types: string[]): string {
   return type;
 }
 
-function tooLarge(what: string, size: number, limit: number): RouteError {
+function tooLarge(bodyName: string, size: number, limit: number): RouteError {
   return new RouteError(
     413,
     'BODY_TOO_LARGE',
-    `${what}: body of ${size} bytes is larger than the ${limit}-byte limit`,
+    `${bodyName}: body of ${size} bytes is larger than the ${limit}-byte limit`,
   );
 }

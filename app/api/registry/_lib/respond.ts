@@ -9,7 +9,7 @@ import type { RegistryCall } from '../../../../lib/registry/transport';
 import type { RouteErrorReply } from '../../../../lib/registry/wire';
 import { RouteError } from './request';
 
-/** nginx's status for a client that went away; nobody reads the reply. */
+/** Status for a client that closed the connection (nginx's 499); the reply goes unread. */
 const CLIENT_CLOSED_STATUS = 499;
 
 /** Logs one registry call. */
