@@ -3,11 +3,13 @@
  * blob show, and streaming decompression (gzip through fflate, zstd through
  * fzstd). The only importer of fzstd and of fflate's inflater.
  *
- * Limits: the gzip CRC-32 of each member is not checked (fflate skips it, and
- * computing it here would cost about 40% of inflate time), and fzstd skips
- * the optional zstd content checksum; the caller's diffID check covers both.
- * Each gzip member's length trailer is checked, so a cut stream fails here.
- * fzstd rejects zstd frames that need a dictionary.
+ * Limits: the gzip CRC-32 of each member is not checked, because fflate
+ * skips it and a second pass over the output in JavaScript would slow
+ * inflating down. fzstd skips the optional zstd content checksum. The caller's diffID check
+ * covers both. Each gzip member's length trailer is checked, so a cut stream
+ * fails here. fzstd rejects zstd frames that need a dictionary, and it
+ * allocates each frame's whole window, so zstd memory use follows the window
+ * size the compressor chose (fzstd rejects windows above about 2 GiB).
  */
 import { Gunzip } from 'fflate';
 import { Decompress as ZstdDecompress } from 'fzstd';
@@ -50,7 +52,7 @@ export function layerCompression(mediaType: string, where: string): Compression 
   throw new UnsupportedError(`${where}: layer media type ${mediaType} is not supported`);
 }
 
-/** What the first bytes of a blob look like. */
+/** Format of a blob as its first bytes show it. */
 export type SniffedFormat = Compression | 'unknown';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -61,10 +63,10 @@ const TAR_MAGIC_OFFSET = 257;
 export const SNIFF_BYTES = 512;
 
 /**
- * Returns the format of a blob from its first bytes (at least SNIFF_BYTES of
- * them when the blob is that long): gzip and zstd by their magic numbers, tar
- * by "ustar" at offset 257, a zero block (an empty tar), an empty blob or a
- * header block whose checksum adds up (old V7 tars).
+ * Returns the format of a blob from its first bytes, at least SNIFF_BYTES of
+ * them when the blob is that long. gzip and zstd show by their magic numbers.
+ * A tar shows by "ustar" at offset 257, a zero block (an empty tar), no bytes
+ * at all, or a header block whose checksum adds up (old V7 tars).
  */
 export function sniffCompression(head: Uint8Array): SniffedFormat {
   if (startsWith(head, GZIP_MAGIC)) return 'gzip';
@@ -132,7 +134,7 @@ const DECODER_INPUT_BYTES = 16 << 10;
 /**
  * Streams the uncompressed bytes of `pieces`. Corrupt or truncated input
  * raises InvalidInputError naming the layer and the compressed offset the
- * decoder had reached; errors of the input stream itself pass through unchanged.
+ * decoder had reached. Errors of the input stream pass through unchanged.
  */
 export async function* decompress(
   pieces: AsyncIterable<Uint8Array>,

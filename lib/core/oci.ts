@@ -45,7 +45,7 @@ export interface Platform {
   'os.features'?: string[];
 }
 
-/** Content descriptor: what a manifest or index says about one blob. */
+/** Content descriptor: media type, digest and size of one blob, as a manifest or index lists it. */
 export interface Descriptor {
   mediaType: string;
   digest: Digest;

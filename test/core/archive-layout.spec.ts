@@ -90,7 +90,7 @@ async function open(bytes: Uint8Array, name = 'test.tar'): Promise<ImageArchive>
   return openImageArchive(bytesSource(name, bytes));
 }
 
-/** An index with amd64 (complete), arm64 (layer missing), s390x (manifest missing), an attestation. */
+/** Builds an index of amd64 (complete), arm64 (layer missing), s390x (manifest missing) and an attestation. */
 function multiPlatform() {
   const layout = new Layout();
   const amd64 = layout.image({ tars: [layerA(), layerB()], gzip: true });
@@ -286,7 +286,7 @@ test.describe('openImageArchive layout errors', () => {
 });
 
 test.describe('ArchiveLayer.open', () => {
-  /** A layout whose layer blob is stored under its digest but holds other bytes. */
+  /** Builds a layout whose layer blob is stored under its digest but contains other bytes. */
   function tamperedLayer(replacement: Uint8Array) {
     const layout = new Layout();
     const image = layout.image({ tars: [layerA()] });

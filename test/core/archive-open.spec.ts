@@ -81,7 +81,7 @@ test.describe('openImageArchive with docker save archives', () => {
   });
 
   test('should synthesize the manifest skopeo reports', async () => {
-    // Known answers from `skopeo inspect --raw docker-archive:<file> | sha256sum`, skopeo 1.9.3.
+    // Digests printed by `skopeo inspect --raw docker-archive:<file> | sha256sum`, skopeo 1.9.3.
     const cases: [string, string][] = [
       ['debian-tiny/tiny.docker.tar', 'sha256:39b0e343af34291684cfe088ff8fd139bdda11e1e188fa46b14782d6aaadf016'],
       ['go-containerregistry/hello-world-v25.tar', 'sha256:22da013ffa1abb79753d1d2cbf79fe598b626eb0a772738073d617be5b71b872'],

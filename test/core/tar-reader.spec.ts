@@ -164,6 +164,7 @@ test.describe('TarStreamParser', () => {
       ['etc/.wh.removed', 'file', '0', 0],
       ['opt/.wh..wh..opq', 'file', '0', 0],
     ]);
+
     expect(byPath(parsed, 'dir/').mode).toBe(0o755);
     expect(byPath(parsed, 'dir/file').mode).toBe(0o600);
     expect(byPath(parsed, 'dir/file').uname).toBe('root');
@@ -174,6 +175,7 @@ test.describe('TarStreamParser', () => {
     expect(byPath(parsed, 'dev/tty')).toMatchObject({ devmajor: 5, devminor: 0 });
     expect(byPath(parsed, 'dev/sda')).toMatchObject({ devmajor: 8, devminor: 1 });
     expect(byPath(parsed, 'pipe').devmajor).toBeUndefined();
+
     expect(byPath(parsed, 'etc/.wh.removed').whiteout).toBe('file');
     expect(byPath(parsed, 'opt/.wh..wh..opq').whiteout).toBe('opaque');
     expect(byPath(parsed, 'dir/file').whiteout).toBeUndefined();
@@ -346,6 +348,13 @@ test.describe('TarStreamParser errors', () => {
     const error = parseError(tar);
     expect(error).toBeInstanceOf(InvalidTarError);
     expect((error as Error).message).toContain('invalid pax size "-3" for a at offset 0');
+  });
+
+  test('should keep throwing the first error', () => {
+    const parser = new TarStreamParser();
+    const tar = TAR_FIXTURES['bad-checksum']();
+    expect(() => parser.push(tar)).toThrow(InvalidTarError);
+    expect(() => parser.push(new Uint8Array(512))).toThrow(/invalid header checksum at offset 1024/);
   });
 
   test('should refuse push after finish', () => {

@@ -24,7 +24,7 @@ import type { MemberTable } from './members';
 import { asArchiveError } from './metadata';
 import type { ArchiveLayer, OpenLayerOptions } from './types';
 
-/** Where a layer sits: its position, diffID and the member path that names it. */
+/** Position of a layer in its image, with its diffID and the member path that names it. */
 export interface LayerPlace {
   index: number;
   member: string;

@@ -71,6 +71,8 @@ export class MemberTable {
    * Returns the regular file that `path` names, following symlinks and hard
    * links, or undefined when it is missing. Throws InvalidArchiveError for a
    * link loop or a path that names something other than a file.
+   * NOTE: only the last path segment is followed; a symlinked parent
+   * directory is not resolved, and `docker save` writes none.
    */
   resolve(path: string): ArchiveMember | undefined {
     let member = this.get(path);

@@ -2,8 +2,8 @@
  * OCI image layouts (image-spec "Image Layout"): `oci-layout` gives the
  * version, `index.json` lists manifests or nested indexes, and every blob
  * sits at `blobs/<algorithm>/<hex>`. Multi-platform indexes yield one entry
- * per platform; attestation manifests are left out, and platforms whose
- * blobs are missing (Docker 25+ lists every platform but saves one) are
+ * per platform, and attestation manifests are left out. Docker 25+ lists
+ * every platform but saves one, so platforms whose blobs are missing are
  * listed as unavailable.
  */
 import { InvalidArchiveError, UnsupportedError } from '../errors';
@@ -52,7 +52,7 @@ interface Candidate {
   /** The index.json entry it came from, whose annotations name the image. */
   top: Descriptor;
   descriptor: Descriptor;
-  /** Why it cannot be read, found while walking the indexes. */
+  /** Reason it cannot be read, found while walking the indexes. */
   problem?: string;
 }
 

@@ -25,11 +25,11 @@ export interface SynthesizedLayer {
 
 /**
  * Builds a Docker v2 schema 2 manifest from config bytes and layer
- * descriptors, as compact JSON with Go's field order. skopeo (checked with
- * `skopeo inspect --raw docker-archive:…` of skopeo 1.9.3) lists each
- * layer by its diffID and uncompressed size under the Docker gzip media type,
- * because it serves the layers uncompressed; pass those values to get its
- * digest. NOTE: the gzip media type is then not true of the bytes.
+ * descriptors, as compact JSON with Go's field order. skopeo 1.9.3 (checked
+ * with `skopeo inspect --raw docker-archive:…`) serves such layers
+ * uncompressed, so it lists each by its diffID and uncompressed size under
+ * the Docker gzip media type. Pass those values to get its digest.
+ * NOTE: the gzip media type is then not true of the bytes.
  */
 export async function synthesizeManifest(
   rawConfig: Uint8Array,

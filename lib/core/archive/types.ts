@@ -1,6 +1,6 @@
 /**
- * What an image archive reader returns: the images an archive holds, and for
- * one image its manifest, config and layers, each layer readable as a stream.
+ * Types of the image archive readers: the images an archive contains and, for
+ * one image, its manifest, config and layers, each layer readable as a stream.
  */
 import type { Compression } from '../compression';
 import type { DiffID, Digest } from '../digest';

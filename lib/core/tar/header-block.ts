@@ -2,7 +2,7 @@
  * One 512-byte tar header block: field layout, numeric fields (octal and
  * base-256), the checksum and the ustar/GNU/V7 format differences.
  *
- * Layout (POSIX.1-1988 ustar; offsets in bytes):
+ * The POSIX.1-1988 ustar layout, as byte offset and field[width]:
  *   0 name[100]  100 mode[8]  108 uid[8]  116 gid[8]  124 size[12]
  *   136 mtime[12]  148 chksum[8]  156 typeflag[1]  157 linkname[100]
  *   257 magic[6]  263 version[2]  265 uname[32]  297 gname[32]
@@ -13,10 +13,10 @@
 import { InvalidTarError } from '../errors';
 import { untilNUL } from './text';
 
-/** Size of a tar block in bytes; headers and content padding align to it. */
+/** Size of a tar block in bytes. Headers and content padding align to it. */
 export const BLOCK_SIZE = 512;
 
-/** Which header layout a block uses, from its magic field. */
+/** Header layout of a block, from its magic field. */
 export type HeaderFormat = 'ustar' | 'gnu' | 'v7';
 
 /** The fields of one header block, before PAX and GNU long names apply. */
@@ -212,7 +212,7 @@ function parseBase256(field: Uint8Array): number {
     if (value > Number.MAX_SAFE_INTEGER / 256) return Infinity;
     value = value * 256 + byte;
   }
-  // Two's complement: a negative number's inverted bits hold -value - 1.
+  // In two's complement, the inverted bits of a negative number are -value - 1.
   return negative ? -value - 1 : value;
 }
 

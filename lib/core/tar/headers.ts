@@ -11,7 +11,7 @@ import { parsePaxInteger, parsePaxTime } from './pax';
 import type { PaxRecords } from './pax';
 import { decodeText, encodeBase64, untilNUL } from './text';
 
-/** What a typeflag asks the reader to do. */
+/** Handling of a typeflag by the readers. */
 export type TypeflagRole =
   | { role: 'entry'; type: TarEntryType }
   /** PAX 'x': records for the next entry. */
@@ -143,7 +143,7 @@ export function resolveEntry(
 
 /**
  * Returns true when entries of `type` carry content blocks. Links, devices,
- * directories and fifos never do, whatever their size field says; Go's
+ * directories and fifos never do, whatever their size field contains. Go's
  * archive/tar and Python's tarfile read them the same way.
  */
 export function hasContent(type: TarEntryType): boolean {

@@ -1,13 +1,13 @@
 /**
  * PAX extended header records (POSIX.1-2001, pax "Extended Header"): each is
  * `"<length> <key>=<value>\n"`, where the decimal length counts the bytes of
- * the whole record, itself and the newline included. Values are bytes; they
- * are UTF-8 except for binary ones such as `SCHILY.xattr.*` values.
+ * the whole record, itself and the newline included. Values are bytes, in
+ * UTF-8 except for binary ones such as `SCHILY.xattr.*` values.
  */
 import { InvalidTarError } from '../errors';
 import { fromUTF8 } from '../bytes';
 
-/** A key and its value bytes; insertion order is record order, later keys win. */
+/** Record values by key, in record order. A later record of the same key wins. */
 export type PaxRecords = Map<string, Uint8Array>;
 
 const SPACE = 0x20;
@@ -65,7 +65,7 @@ function readRecordLength(data: Uint8Array, at: number): number {
 
 /**
  * Applies the records of a global header to the running global set. An empty
- * value deletes the key, as the pax format says for global records.
+ * value deletes the key, as the pax format specifies for global records.
  */
 export function mergeGlobalRecords(global: PaxRecords, records: PaxRecords): void {
   for (const [key, value] of records) {

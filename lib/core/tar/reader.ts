@@ -88,6 +88,7 @@ export class TarStreamParser {
   private longNames: GNULongNames = {};
   private currentPath = '';
   private endStart = -1;
+  private failure: { error: unknown } | undefined;
 
   constructor(options: { name?: string } = {}) {
     this.name = options.name ?? 'tar stream';
@@ -102,14 +103,16 @@ export class TarStreamParser {
     return this.regions.map((region) => region.offset + region.size);
   }
 
-  /** Consumes the next piece and returns the events it completes. */
+  /**
+   * Consumes the next piece and returns the events it completes. After an
+   * error, every later call throws the same error.
+   */
   push(piece: Uint8Array): TarEvent[] {
     if (this.finished) throw new Error('TarStreamParser.push: called after finish');
-    this.events = [];
-    this.regions = [];
-    let at = 0;
-    while (at < piece.length) at = this.step(piece, at);
-    return this.events;
+    return this.run(() => {
+      let at = 0;
+      while (at < piece.length) at = this.step(piece, at);
+    });
   }
 
   /**
@@ -119,11 +122,23 @@ export class TarStreamParser {
   finish(): TarEvent[] {
     if (this.finished) throw new Error('TarStreamParser.finish: called twice');
     this.finished = true;
+    return this.run(() => {
+      if (this.phase === 'header') this.finishAtHeader();
+      if (this.phase !== 'end') throw this.truncated();
+      this.addRegion('end', this.endStart, this.offset);
+    });
+  }
+
+  private run(body: () => void): TarEvent[] {
+    if (this.failure) throw this.failure.error;
     this.events = [];
     this.regions = [];
-    if (this.phase === 'header') this.finishAtHeader();
-    if (this.phase !== 'end') throw this.truncated();
-    this.addRegion('end', this.endStart, this.offset);
+    try {
+      body();
+    } catch (error) {
+      this.failure = { error };
+      throw error;
+    }
     return this.events;
   }
 
@@ -143,7 +158,7 @@ export class TarStreamParser {
     }
   }
 
-  /** Collects a header block, without copying when the piece holds it whole. */
+  /** Collects a header block, without copying when the piece contains it whole. */
   private readHeader(piece: Uint8Array, at: number): number {
     const available = piece.length - at;
     if (this.blockFill === 0 && available >= BLOCK_SIZE) {

@@ -21,7 +21,7 @@ export interface DecodedText {
 
 /**
  * Decodes UTF-8. Bytes that are not part of a valid sequence become `\xNN`
- * escapes in `text`, and `raw` then holds all the bytes in base64.
+ * escapes in `text`, and `raw` then contains all the bytes in base64.
  */
 export function decodeText(bytes: Uint8Array): DecodedText {
   try {

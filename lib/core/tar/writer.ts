@@ -5,7 +5,7 @@
  *
  * Choices that fix the bytes:
  * - A path longer than 100 bytes is split into the ustar prefix and name
- *   fields when it is ASCII and splits at a `/`; otherwise it goes into PAX.
+ *   fields at a `/` when it is ASCII. Other long paths go into PAX.
  * - Path, link target, uname and gname go into PAX when they are not ASCII.
  *   Bytes that are not UTF-8 (`rawPath`, `rawLinkname`) are written as they
  *   are, with `hdrcharset=BINARY`.
@@ -75,6 +75,8 @@ const MAX_OCTAL_11 = 0o77777777777;
 /**
  * Returns the header blocks of one entry: a PAX extended header when needed,
  * then the ustar block. Content and `tarPadding(size)` follow in the stream.
+ * The typeflag comes from `type`, so a contiguous file ('7') is written as a
+ * regular file ('0'), and entries other than files get size 0.
  * Throws InvalidInputError for a path with NUL bytes or negative numbers.
  */
 export function tarHeader(fields: TarHeaderFields): Uint8Array {
@@ -283,7 +285,9 @@ function setPaxText(
   fields: TarHeaderFields,
 ) {
   pax.set(key, bytes);
-  const raw = key === 'path' ? fields.rawPath : key === 'linkpath' ? fields.rawLinkname : undefined;
+  let raw: string | undefined;
+  if (key === 'path') raw = fields.rawPath;
+  if (key === 'linkpath') raw = fields.rawLinkname;
   if (raw !== undefined) pax.set('hdrcharset', utf8('BINARY'));
 }
 
@@ -320,8 +324,8 @@ function placeMtime(block: Uint8Array, fields: TarHeaderFields, pax: Map<string,
     writeOctal(block, 136, 12, mtime);
     return;
   }
-  // Keep the original decimal text when it gives the same number, so that
-  // digits beyond what a double holds survive a copy.
+  // Keep the original decimal text when it parses to the same number, so
+  // that digits beyond a double's precision survive a copy.
   const original = fields.pax?.mtime;
   const text = original !== undefined && Number(original) === mtime ? original : String(mtime);
   pax.set('mtime', utf8(text));
