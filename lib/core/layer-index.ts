@@ -64,4 +64,44 @@ export interface ImageRecord {
   layers: LayerSummary[];
   /** Milliseconds since the epoch. */
   createdAt: number;
+  /** Wall-clock seconds that indexing took, when the ingest measured it. */
+  seconds?: number;
+  /** The image converted to eStargz, once it has been built. */
+  estargz?: EStargzImage;
+}
+
+/** One eStargz layer of a converted image. */
+export interface EStargzLayer {
+  digest: Digest;
+  diffID: DiffID;
+  size: number;
+  uncompressedSize: number;
+  tocDigest: Digest;
+  /**
+   * The blob's bytes as stored (compressed), kept in the chunk store as
+   * fixed-size chunks in blob order.
+   */
+  chunks: Chunk[];
+}
+
+/** Options of an eStargz build, with their defaults filled in. */
+export interface EStargzOptions {
+  /** Largest chunk of a file's content per gzip member, in bytes. */
+  chunkSize: number;
+  /** Deflate level, 0 to 9. */
+  level: number;
+  prioritizedFiles: string[];
+}
+
+/** An image converted to eStargz: new manifest, new config, one blob per layer. */
+export interface EStargzImage {
+  options: EStargzOptions;
+  manifestDigest: Digest;
+  manifestMediaType: string;
+  rawManifest: Uint8Array;
+  configDigest: Digest;
+  rawConfig: Uint8Array;
+  layers: EStargzLayer[];
+  /** Wall-clock seconds the build took. */
+  seconds: number;
 }

@@ -1,8 +1,9 @@
 /**
  * Registry authentication: anonymous, HTTP Basic, and the bearer token flow of
  * the distribution token spec. A 401 challenge names the token realm and the
- * service; the client asks the realm for a token covering its scopes
- * (`repository:NAME:pull,push`) and sends it as `Authorization: Bearer`.
+ * service. The client then requests a token for its scopes
+ * (`repository:NAME:pull,push`) from the realm and sends it as
+ * `Authorization: Bearer`.
  */
 import { utf8 } from '../core/bytes';
 import { sha256 } from '../core/sha256';
@@ -27,7 +28,7 @@ export type TokenFetcher = (
   authorization: string | undefined,
 ) => Promise<unknown>;
 
-/** What an `Authenticator` needs from its session. */
+/** Settings of an `Authenticator`, taken from its session. */
 export interface AuthenticatorOptions {
   auth: RegistryAuth;
   /** Origin of the registry, such as `https://registry.example`. */

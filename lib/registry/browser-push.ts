@@ -109,8 +109,8 @@ export function routeSteps(options: BrowserPushOptions): PushSteps {
 }
 
 /**
- * Sends one part. When the app does not reply, asks it for the upload status
- * and resends only the bytes that the registry lacks.
+ * Sends one part. When the app does not reply, requests the upload status
+ * from it and resends only the bytes that the registry lacks.
  */
 async function uploadPartThroughApp(
   options: BrowserPushOptions,
@@ -163,7 +163,12 @@ async function uploadStatusThroughApp(
       status: 416,
       method: 'PATCH',
       path: REGISTRY_ROUTES.uploadPart,
-      diagnostics: [{ code: 'UPLOAD_OFFSET_LOST', message: `registry holds ${status.offset} bytes` }],
+      diagnostics: [
+        {
+          code: 'UPLOAD_OFFSET_LOST',
+          message: `registry has stored ${status.offset} bytes, outside the part at ${partStart}`,
+        },
+      ],
       temporary: false,
     });
   }

@@ -22,7 +22,7 @@ import {
 } from './transport';
 import type { CallSpec, RegistrySession } from './transport';
 
-/** An open blob upload: where to send the next bytes, and how many it holds. */
+/** An open blob upload: where to send the next bytes, and how many are stored. */
 export interface BlobUpload {
   /** Absolute upload URL from the registry's last `Location` header. */
   location: string;
@@ -41,7 +41,7 @@ export interface ManifestBytes {
   bytes: Uint8Array;
 }
 
-/** Media types that `getManifest` accepts unless told otherwise. */
+/** Media types that `getManifest` accepts by default. */
 export const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.oci.image.index.v1+json',
@@ -54,7 +54,7 @@ export const MAX_MANIFEST_SIZE_BYTES = 4 << 20;
 
 const OCTET_STREAM = 'application/octet-stream';
 
-/** Returns true when the repository holds blob `digest` (HEAD). */
+/** Returns true when the repository contains blob `digest` (HEAD). */
 export async function blobExists(
   session: RegistrySession,
   digest: Digest,
@@ -172,7 +172,7 @@ export async function uploadPart(
     if (current.offset < partStart || current.offset > partEnd) {
       throw offsetLostError(
         spec,
-        `the registry holds ${current.offset} bytes, outside the part at ` +
+        `the registry has stored ${current.offset} bytes, outside the part at ` +
           `${partStart}-${partEnd}`,
       );
     }
@@ -181,7 +181,7 @@ export async function uploadPart(
 
 /**
  * Closes an upload with `digest` (PUT), sending `body` as the last bytes when
- * given. If a reply is lost, a HEAD tells whether the blob was stored anyway.
+ * given. If a reply is lost, a HEAD checks whether the blob was stored anyway.
  */
 export async function finishUpload(
   session: RegistrySession,
@@ -297,8 +297,8 @@ function uploadFromReply(
 
 /**
  * Returns the stored byte count for a `Range: 0-<last>` header.
- * NOTE: distribution 2.8 sends "0-0" for both an empty upload and a 1-byte
- * one, so "0-0" resolves to the expected offset when that is 0 or 1.
+ * NOTE: distribution 2.8.2 sends "0-0" for both an empty upload and a 1-byte
+ * one, so "0-0" resolves to the expected offset when that is 0 or 1, else 0.
  */
 function offsetFromRange(range: string | null, expected: number): number {
   const match = range ? /^(?:bytes=)?0-(\d+)$/.exec(range.trim()) : null;

@@ -1,7 +1,8 @@
 /**
  * Errors from registry calls. A `RegistryError` carries the HTTP status, the
  * distribution-spec `errors[]` of the reply and the request, with the URL cut
- * down to its path so that query secrets (upload `_state`) never reach a log.
+ * down to its path so that query secrets (upload `_state`) stay out of its
+ * message.
  */
 
 /** One entry of a distribution-spec error reply: `{ code, message, detail }`. */
@@ -120,7 +121,7 @@ export function redactPath(url: URL | string): string {
   }
 }
 
-/** Returns true when the error says the registry has lost an upload session. */
+/** Returns true when the error reports that the registry has lost an upload session. */
 export function isUploadLost(error: unknown): boolean {
   if (!(error instanceof RegistryError)) return false;
   const code = error.code;

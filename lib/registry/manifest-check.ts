@@ -67,9 +67,10 @@ export function manifestBlobDigests(manifest: ManifestBytes): Digest[] {
   const parsed = parseManifest(manifest);
   const layers = Array.isArray(parsed.layers) ? parsed.layers : [];
   const descriptors = [parsed.config, ...layers];
-  return descriptors.map((descriptor, index) =>
-    parseDigest(descriptor?.digest, index === 0 ? 'manifest config' : `manifest layer ${index - 1}`),
-  );
+  return descriptors.map((descriptor, index) => {
+    const where = index === 0 ? 'manifest config' : `manifest layer ${index - 1}`;
+    return parseDigest(descriptor?.digest, where);
+  });
 }
 
 function parseManifest(manifest: ManifestBytes): {

@@ -1,7 +1,7 @@
 /** Cutting a byte stream into upload parts of a fixed size. */
 import { InvalidInputError, abortError } from '../core/errors';
 
-/** Default upload part size: 5 MiB, the smallest part that S3-backed registries accept. */
+/** Default upload part size: 5 MiB, the minimum part of an S3 multipart upload. */
 export const DEFAULT_PART_SIZE_BYTES = 5 << 20;
 
 /**

@@ -1,8 +1,9 @@
 /**
  * The order of an image push, independent of how each step reaches the
- * registry (directly, or through the app's server routes): for each layer and
- * then the config, HEAD and skip a present blob, else mount or upload it in
- * parts; the manifest PUT comes last, so the tag only ever names stored blobs.
+ * registry (directly, or through the app's server routes). Each layer and then
+ * the config is checked with HEAD and skipped when present, else mounted or
+ * uploaded in parts. The manifest PUT comes last, so the tag only ever names
+ * stored blobs.
  */
 import type { Digest } from '../core/digest';
 import { SizeMismatchError, abortError } from '../core/errors';
@@ -43,7 +44,7 @@ export interface PushImageInput {
   mountFrom?: string;
 }
 
-/** What happened to one blob: present already, mounted, or uploaded. */
+/** Outcome of one blob: present already, mounted, or uploaded. */
 export type BlobOutcomeKind = 'skipped' | 'mounted' | 'uploaded';
 
 /** One blob of a finished push; `bytes` counts bytes uploaded (0 unless uploaded). */
@@ -117,6 +118,7 @@ export async function runPush(
   };
   const blobs: BlobOutcome[] = [];
   const done = new Set<Digest>();
+  // TODO: push several blobs at once; today they go one after another.
   for (const job of blobJobs(input)) {
     throwIfAborted(input.signal);
     const outcome = done.has(job.digest)

@@ -58,7 +58,7 @@ export interface SessionOptions {
   authCache?: AuthCache;
   /** Called once per HTTP exchange, token requests included. */
   onCall?: (call: RegistryCall) => void;
-  /** Rejects requests to other hosts: upload locations, token realms. */
+  /** Returns false for URLs outside an allowlist, checked before every request. */
   isAllowedURL?: (url: URL) => boolean;
 }
 
@@ -90,7 +90,7 @@ export interface CallSpec {
   retry: boolean;
 }
 
-/** Most bytes of an error or token reply that are read. */
+/** Maximum bytes read from an error or token reply. */
 const MAX_REPLY_TEXT_BYTES = 1 << 20;
 
 /** Returns a session for `options.repository` on `options.registry`. */
@@ -142,7 +142,7 @@ export async function send(
 
 /**
  * Sleeps before try `attempt + 1` of `spec` after `failure`. Throws `failure`
- * when the registry asks for a longer wait than the policy allows.
+ * when the registry requests a longer wait than the policy allows.
  */
 export async function waitBeforeRetry(
   session: RegistrySession,
@@ -204,7 +204,6 @@ export async function errorFromResponse(
   spec: Pick<CallSpec, 'step' | 'method' | 'url'>,
 ): Promise<RegistryError> {
   const text = await readText(response, MAX_REPLY_TEXT_BYTES);
-  const location = response.headers.get('location');
   const redirected = response.status >= 300 && response.status < 400;
   return new RegistryError({
     step: spec.step,
@@ -213,10 +212,14 @@ export async function errorFromResponse(
     path: redactPath(spec.url),
     diagnostics: parseDiagnostics(text),
     retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-    reason: redirected
-      ? `unexpected redirect ${response.status} to ${location ? redactPath(new URL(location, spec.url)) : 'nowhere'}`
-      : undefined,
+    reason: redirected ? redirectReason(response, spec.url) : undefined,
   });
+}
+
+function redirectReason(response: Response, url: URL): string {
+  const location = response.headers.get('location');
+  const target = location ? redactPath(new URL(location, url)) : 'nowhere';
+  return `unexpected redirect ${response.status} to ${target}`;
 }
 
 /** Returns the Location of `response` resolved against the request URL. */

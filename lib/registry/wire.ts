@@ -4,15 +4,15 @@
  * in headers (never in the query string) and replies with JSON; a failure is
  * `{ error: { code, message } }` with an HTTP status.
  *
- * | route                          | method | extra headers               | body          | reply             |
- * |--------------------------------|--------|-----------------------------|---------------|-------------------|
- * | /api/registry/blob-exists      | POST   | digest                      | none          | { exists }        |
- * | /api/registry/blob-mount       | POST   | digest, mount-from          | none          | MountResult       |
- * | /api/registry/upload-start     | POST   | digest (for the log)        | none          | { upload }        |
- * | /api/registry/upload-status    | POST   | upload-location, -offset    | none          | { upload }        |
- * | /api/registry/upload-part      | PATCH  | upload-location, -offset    | part bytes    | { upload }        |
- * | /api/registry/upload-finish    | PUT    | upload-location, -offset, digest | last bytes or none | { digest } |
- * | /api/registry/manifest         | PUT    | reference; Content-Type     | manifest      | { digest }        |
+ * | route (/api/registry/…)  | method | headers besides the target | body       | reply      |
+ * |--------------------------|--------|----------------------------|------------|------------|
+ * | blob-exists              | POST   | digest                     | none       | { exists } |
+ * | blob-mount               | POST   | digest, mount-from         | none       | MountResult|
+ * | upload-start             | POST   | digest (for the log)       | none       | { upload } |
+ * | upload-status            | POST   | upload location and offset | none       | { upload } |
+ * | upload-part              | PATCH  | upload location and offset | part bytes | { upload } |
+ * | upload-finish            | PUT    | upload, digest             | none/bytes | { digest } |
+ * | manifest                 | PUT    | reference, Content-Type    | manifest   | { digest } |
  */
 import { fromUTF8, utf8 } from '../core/bytes';
 import { InvalidInputError } from '../core/errors';

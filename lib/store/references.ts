@@ -41,6 +41,9 @@ export async function findReferences(
       }
       for (const chunk of index.chunks) references.chunks.add(chunk.digest);
     }
+    for (const layer of image.estargz?.layers ?? []) {
+      for (const chunk of layer.chunks) references.chunks.add(chunk.digest);
+    }
   }
   return references;
 }

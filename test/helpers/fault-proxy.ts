@@ -16,7 +16,7 @@ export type Fault =
   | { kind: 'reset' }
   /** Forward the first `afterBytes` body bytes, then close both connections. */
   | { kind: 'cut'; afterBytes: number }
-  /** Forward without `Authorization`, so the registry answers with its own 401. */
+  /** Forward without `Authorization`, so the registry replies with its own 401. */
   | { kind: 'strip-auth' }
   /** Forward the whole request, then close the client connection instead of replying. */
   | { kind: 'drop-reply' }
@@ -37,7 +37,7 @@ export interface FaultRule {
 export interface ProxiedRequest {
   method: string;
   path: string;
-  /** Registry status, or the fault kind when the proxy answered instead. */
+  /** Registry status, or the fault kind when the proxy replied instead. */
   outcome: number | Fault['kind'];
   authorization: boolean;
 }

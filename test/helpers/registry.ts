@@ -1,8 +1,9 @@
 /**
  * Starts Debian's docker-registry (distribution 2.8) on 127.0.0.1 on a free
- * port with a temporary data directory, in one of three auth modes: none,
- * htpasswd (bcrypt, made with Python's crypt module or Apache's htpasswd), or
- * token auth against the token server in `token-server.ts`.
+ * port with a temporary data directory. Auth is one of three modes: none,
+ * htpasswd, or token auth against the token server in `token-server.ts`.
+ * The htpasswd file contains bcrypt hashes made with Python's crypt module,
+ * or with Apache's htpasswd where Python lacks that module.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -95,32 +96,20 @@ export function freePort(): Promise<number> {
 
 /** Starts a registry; call `stop()` when done. */
 export async function startRegistry(options: StartRegistryOptions = {}): Promise<RegistryHandle> {
-  const mode = options.auth ?? 'none';
   const users = options.users ?? [TEST_USER];
   const dir = mkdtempSync(join(tmpdir(), 'cc-registry-'));
-  const dataDir = join(dir, 'data');
   const logPath = join(dir, 'registry.log');
-  const port = await freePort();
-  const host = `127.0.0.1:${port}`;
-  let tokenServer: TokenServer | undefined;
-  let authYAML = '';
-  if (mode === 'htpasswd') authYAML = htpasswdYAML(dir, users);
-  if (mode === 'token') {
-    tokenServer = await startTokenServer({
-      ...tokenMaterial(dir),
-      service: TOKEN_SERVICE,
-      issuer: TOKEN_ISSUER,
-      users,
-      ...options.token,
-    });
-    authYAML = tokenYAML(tokenServer.realm, join(dir, 'token-cert.pem'));
-  }
+  const host = `127.0.0.1:${await freePort()}`;
+  const { authYAML, tokenServer } = await authSetup(options, dir, users);
+
   const configPath = join(dir, 'config.yml');
+  const dataDir = join(dir, 'data');
   writeFileSync(configPath, configYAML({ host, dataDir, authYAML, relative: options.relativeURLs }));
   const logFd = openSync(logPath, 'a');
   const child = spawn(REGISTRY_BINARY, ['serve', configPath], {
     stdio: ['ignore', logFd, logFd],
   });
+
   const handle: RegistryHandle = {
     host,
     dataDir,
@@ -141,6 +130,26 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     throw error;
   }
   return handle;
+}
+
+/** Returns the `auth:` section for the mode, starting a token server when needed. */
+async function authSetup(
+  options: StartRegistryOptions,
+  dir: string,
+  users: TokenUser[],
+): Promise<{ authYAML: string; tokenServer?: TokenServer }> {
+  const mode = options.auth ?? 'none';
+  if (mode === 'htpasswd') return { authYAML: htpasswdYAML(dir, users) };
+  if (mode !== 'token') return { authYAML: '' };
+  const material = tokenMaterial(dir);
+  const tokenServer = await startTokenServer({
+    ...material,
+    service: TOKEN_SERVICE,
+    issuer: TOKEN_ISSUER,
+    users,
+    ...options.token,
+  });
+  return { authYAML: tokenYAML(tokenServer.realm, material.certPath), tokenServer };
 }
 
 function configYAML(input: {

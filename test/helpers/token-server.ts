@@ -2,7 +2,7 @@
  * A small token server for registry tests, speaking the distribution token
  * spec: `GET /token?service=&scope=&account=` with optional Basic auth returns
  * `{ token, access_token, expires_in, issued_at }`. Tokens are RS256 JWTs whose
- * `x5c` header holds the signing certificate, which the registry trusts
+ * `x5c` header contains the signing certificate, which the registry trusts
  * through its `rootcertbundle`.
  */
 import { createPrivateKey, randomUUID, sign } from 'node:crypto';

@@ -25,6 +25,12 @@ const APP_ORIGIN = 'http://127.0.0.1:3107';
 const PART_SIZE = 256 * 1024;
 const ZERO_DIGEST = `sha256:${'0'.repeat(64)}`;
 
+/** One route log line per registry call: method, host and path, status, digest, time. */
+const CALL_LINE =
+  /^registry (HEAD|GET|POST|PATCH|PUT) 127\.0\.0\.1:\d+\/\S+ \d{3}( sha256:[0-9a-f]{64})? \d+ms$/;
+
+type RouteReply = { error?: { code: string; message: string } } & Record<string, unknown>;
+
 /** Collects console output while `run` runs; the routes log through console. */
 async function captureConsole<T>(run: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
   const lines: string[] = [];
@@ -70,7 +76,7 @@ test.describe('registry routes', () => {
     else process.env.CHUNKED_CONTAINERS_ALLOWED_REGISTRIES = savedAllowlist;
   });
 
-  /** A fetch that hands requests to the route handlers, as a same-origin page would. */
+  /** Returns a fetch that passes requests to the route handlers, as a same-origin page sends them. */
   function appFetch(hook?: (url: URL, method: string) => void): typeof fetch {
     return async (input, init) => {
       const url = new URL(String(input));
@@ -104,7 +110,7 @@ test.describe('registry routes', () => {
     method: string,
     headers: Record<string, string>,
     body?: BodyInit,
-  ): Promise<{ status: number; json: { error?: { code: string; message: string } } & Record<string, unknown> }> {
+  ): Promise<{ status: number; json: RouteReply }> {
     const request = new Request(new URL(path, APP_ORIGIN), {
       method,
       headers: { origin: APP_ORIGIN, 'sec-fetch-site': 'same-origin', ...headers },
@@ -128,9 +134,10 @@ test.describe('registry routes', () => {
     const calls = lines.filter((line) => line.startsWith('registry '));
     expect(calls.length).toBeGreaterThan(6);
     for (const line of calls) {
-      expect(line).toMatch(/^registry (HEAD|GET|POST|PATCH|PUT) 127\.0\.0\.1:\d+\/\S+ \d{3}( sha256:[0-9a-f]{64})? \d+ms$/);
+      expect(line).toMatch(CALL_LINE);
     }
-    expect(calls.some((line) => line.includes(`PUT ${token.host}/v2/${options.repository}/manifests/v1 201`))).toBe(true);
+    const manifestPut = `PUT ${token.host}/v2/${options.repository}/manifests/v1 201`;
+    expect(calls.some((line) => line.includes(manifestPut))).toBe(true);
     const log = lines.join('\n');
     expect(log).not.toContain(token.users[0].password);
     expect(log).not.toContain(encodeRouteCredentials(auth)!.slice('Basic '.length));
@@ -206,8 +213,10 @@ test.describe('registry routes', () => {
   test('should reject cross-site and origin-less requests', async () => {
     const headers = { ...target(plain.host), [ROUTE_HEADERS.digest]: ZERO_DIGEST };
     const path = REGISTRY_ROUTES.blobExists;
-    const send = (extra: Record<string, string>) =>
-      captureConsole(() => routes[path].POST(new Request(new URL(path, APP_ORIGIN), { method: 'POST', headers: { ...headers, ...extra } })));
+    const send = (extra: Record<string, string>) => {
+      const init = { method: 'POST', headers: { ...headers, ...extra } };
+      return captureConsole(() => routes[path].POST(new Request(new URL(path, APP_ORIGIN), init)));
+    };
 
     const crossSite = (await send({ 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' })).result;
     expect(crossSite.status).toBe(403);
@@ -239,7 +248,10 @@ test.describe('registry routes', () => {
   });
 
   test('should reject oversized bodies with 413', async () => {
-    const upload = { [ROUTE_HEADERS.uploadLocation]: `http://${plain.host}/v2/routes/direct/blobs/uploads/x`, [ROUTE_HEADERS.uploadOffset]: '0' };
+    const upload = {
+      [ROUTE_HEADERS.uploadLocation]: `http://${plain.host}/v2/routes/direct/blobs/uploads/x`,
+      [ROUTE_HEADERS.uploadOffset]: '0',
+    };
     const part = await callRoute(
       REGISTRY_ROUTES.uploadPart,
       'PATCH',
@@ -257,7 +269,11 @@ test.describe('registry routes', () => {
     const manifest = await callRoute(
       REGISTRY_ROUTES.manifest,
       'PUT',
-      { ...target(plain.host), [ROUTE_HEADERS.reference]: 'v1', 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      {
+        ...target(plain.host),
+        [ROUTE_HEADERS.reference]: 'v1',
+        'content-type': 'application/vnd.oci.image.manifest.v1+json',
+      },
       streamed,
     );
     expect(manifest.status).toBe(413);
@@ -290,7 +306,10 @@ test.describe('registry routes', () => {
     const noHost = await callRoute(REGISTRY_ROUTES.uploadStart, 'POST', { [ROUTE_HEADERS.repository]: 'a/b' });
     expect(noHost.json.error).toEqual({ code: 'HEADER_MISSING', message: 'missing request header x-registry-host' });
 
-    const badCredentials = await callRoute(REGISTRY_ROUTES.uploadStart, 'POST', { ...base, [ROUTE_HEADERS.authorization]: 'Bearer abc' });
+    const badCredentials = await callRoute(REGISTRY_ROUTES.uploadStart, 'POST', {
+      ...base,
+      [ROUTE_HEADERS.authorization]: 'Bearer abc',
+    });
     expect(badCredentials.status).toBe(400);
   });
 

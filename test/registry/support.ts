@@ -74,7 +74,7 @@ export async function expectNoDanglingTag(
   return true;
 }
 
-/** Asserts that `tag` holds `image`'s manifest bytes and all its blobs. */
+/** Asserts that `tag` names `image`'s manifest bytes and that all its blobs exist. */
 export async function expectPushed(
   host: string,
   repository: string,

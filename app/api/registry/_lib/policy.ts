@@ -1,5 +1,6 @@
 /**
- * Which registries the routes forward to, and which callers they serve.
+ * Route policy: the registries that the routes forward to, and the callers
+ * that they serve.
  *
  * CHUNKED_CONTAINERS_ALLOWED_REGISTRIES is a comma-separated list of
  * `host[:port]` patterns: `registry.example.com` (default port only),
