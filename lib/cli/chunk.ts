@@ -15,6 +15,9 @@ import { openFileSource } from '../node/file-source';
 import { UsageError, flagValue, integerFlag, parseFlags } from './args';
 import type { Options } from './args';
 import type { Output } from './main';
+import { writeStargz } from './stargz';
+import type { StargzFiles } from './stargz';
+import type { ConvertOptions } from '../core/convert/estargz';
 
 export const CHUNK_HELP = `usage: chunked-containers chunk --image ARCHIVE [flags]
 
@@ -31,6 +34,12 @@ flags:
   --filesystem=BOOL       read tar entries (default true); false chunks plain bytes
   --platform OS/ARCH      platform to pick from a multi-platform index (default linux/amd64)
   --store DIR             chunk store folder (default ${DEFAULT_STORE_ROOT})
+  --stargz                also convert each image to eStargz: writes
+                          DIR/stargz/IMAGE-layer-N.stargz and the bundle
+                          DIR/stargz/IMAGE.oci.tar (an OCI image layout)
+  --stargz-chunk-size-kb N  eStargz chunk size in KiB (default 4096)
+  --gzip-level N          eStargz gzip level, 0 to 9 (default 9)
+  --prioritized-files LIST  comma-separated paths to put first, before the prefetch landmark
   --json                  print the report as JSON
   --verbose               print progress per layer to stderr`;
 
@@ -48,6 +57,10 @@ const FLAGS: Options = {
   ...STRATEGY_FLAGS,
   platform: { type: 'string' },
   store: { type: 'string' },
+  stargz: { type: 'string' },
+  'stargz-chunk-size-kb': { type: 'string' },
+  'gzip-level': { type: 'string' },
+  'prioritized-files': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -89,6 +102,54 @@ export function pickImages(archive: ImageArchive, platform: Platform | undefined
   return groups.map((group) => selectImage(archive, { platform, group }));
 }
 
+/** What `--stargz` wrote, for the report. */
+export interface StargzReport {
+  manifestDigest: string;
+  configDigest: string;
+  layers: { digest: string; diffID: string; size: number; tocDigest: string; file: string }[];
+  bundle: string;
+  seconds: number;
+}
+
+function stargzReport(files: StargzFiles): StargzReport {
+  return {
+    manifestDigest: files.converted.manifestDigest,
+    configDigest: files.converted.configDigest,
+    layers: files.converted.layers.map((layer, i) => ({
+      digest: layer.digest,
+      diffID: layer.diffID,
+      size: layer.size,
+      tocDigest: layer.tocDigest,
+      file: files.layerFiles[i],
+    })),
+    bundle: files.bundleFile,
+    seconds: files.converted.seconds,
+  };
+}
+
+function formatStargzReport(report: StargzReport): string[] {
+  return [
+    `eStargz manifest digest: ${report.manifestDigest}`,
+    ...report.layers.map((l, i) => `  [${i}] ${l.digest} (${l.size} bytes), TOC ${l.tocDigest} -> ${l.file}`),
+    `eStargz bundle: ${report.bundle}`,
+  ];
+}
+
+function convertFlags(values: Record<string, unknown>): ConvertOptions {
+  const level = values['gzip-level'] === undefined ? 9 : Number(values['gzip-level']);
+  if (!Number.isInteger(level) || level < 0 || level > 9) {
+    throw new UsageError(`--gzip-level must be an integer from 0 to 9, got ${JSON.stringify(values['gzip-level'])}`);
+  }
+  const prioritized = typeof values['prioritized-files'] === 'string'
+    ? (values['prioritized-files'] as string).split(',').map((p) => p.trim()).filter(Boolean)
+    : [];
+  return {
+    chunkSize: integerFlag('stargz-chunk-size-kb', values['stargz-chunk-size-kb'] as string | undefined, 4096) * 1024,
+    level,
+    prioritizedFiles: prioritized,
+  };
+}
+
 export async function chunkCommand(argv: string[], output: Output): Promise<number> {
   const { values } = parseFlags(argv, FLAGS);
   if (values.help) {
@@ -100,7 +161,9 @@ export async function chunkCommand(argv: string[], output: Output): Promise<numb
   const filesystem = flagValue('filesystem', values.filesystem as string | undefined, true);
   const store = new FsChunkStore({ root: (values.store as string | undefined) ?? DEFAULT_STORE_ROOT });
   const source = await openFileSource(values.image);
-  const reports: IngestReport[] = [];
+  const stargz = flagValue('stargz', values.stargz as string | undefined, false);
+  const convert = stargz ? convertFlags(values) : undefined;
+  const reports: (IngestReport & { estargz?: StargzReport })[] = [];
   try {
     const platform = platformFlag(values.platform as string | undefined);
     const archive = await openImageArchive(source);
@@ -118,7 +181,13 @@ export async function chunkCommand(argv: string[], output: Output): Promise<numb
         }),
         { name: store.lockName },
       );
-      reports.push(ingestReport(result, (performance.now() - started) / 1000));
+      const report = ingestReport(result, (performance.now() - started) / 1000);
+      if (convert) {
+        const files = await writeStargz(result.record, store, convert);
+        reports.push({ ...report, estargz: stargzReport(files) });
+      } else {
+        reports.push(report);
+      }
     }
   } catch (error) {
     await store.collectGarbage().catch(() => undefined);
@@ -133,6 +202,7 @@ export async function chunkCommand(argv: string[], output: Output): Promise<numb
     reports.forEach((report, i) => {
       if (i > 0) output.out('');
       for (const line of formatReport(report, formatBytes)) output.out(line);
+      if (report.estargz) for (const line of formatStargzReport(report.estargz)) output.out(line);
     });
   }
   return 0;

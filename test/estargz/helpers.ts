@@ -11,6 +11,7 @@ import {
   createWriteStream,
   existsSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -19,7 +20,7 @@ import {
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import type { ByteSource } from '../../lib/core/bytes';
@@ -76,8 +77,10 @@ export function estargzVerifier(): string | undefined {
   if (!hasTool('go') || !String(installed.stdout).includes('install ok installed')) {
     return undefined;
   }
-  // Build to a private path first, so that parallel workers never run a half-written file.
-  const partial = join(tempDir('estargz-verify'), 'estargz-verify');
+  // Build to a private path next to the target, then rename, so that parallel
+  // workers never run a half-written file.
+  mkdirSync(dirname(VERIFIER_BIN), { recursive: true });
+  const partial = `${VERIFIER_BIN}.${process.pid}.partial`;
   run('sh', [join(REPO, 'test/tools/estargz-verify/build.sh')], {
     env: { ...process.env, ESTARGZ_VERIFY_BIN: partial },
   });
@@ -85,11 +88,16 @@ export function estargzVerifier(): string | undefined {
   return VERIFIER_BIN;
 }
 
-/** Yields a file's bytes in pieces, inflated when the file is gzip. */
-export async function* filePieces(path: string, pieceSize = 64 * 1024): AsyncGenerator<Uint8Array> {
+/** Yields a file's bytes in pieces, inflated when the file is gzip and `inflate` is set. */
+export async function* filePieces(
+  path: string,
+  pieceSize = 64 * 1024,
+  inflate = true,
+): AsyncGenerator<Uint8Array> {
   const head = readFileSync(path).subarray(0, 2);
   const stream = createReadStream(path, { highWaterMark: pieceSize });
-  const input = head[0] === 0x1f && head[1] === 0x8b ? stream.pipe(createGunzip()) : stream;
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  const input = inflate && gzip ? stream.pipe(createGunzip()) : stream;
   for await (const piece of input) yield new Uint8Array(piece as Buffer);
 }
 
@@ -229,9 +237,16 @@ export function extractTree(archive: string): string {
 /**
  * Returns one line per path under `dir`: type and mode, owner, mtime, size,
  * content digest or link target. Paths are read as bytes (latin1 in the
- * lines), so names that are not UTF-8 compare exactly.
+ * lines), so names that are not UTF-8 compare exactly. GNU tar sets a
+ * directory's mtime when the entries leave it, so a reordered archive can
+ * leave other directory mtimes; `directoryMtimes: false` leaves them out.
+ * Directories that tar creates without an entry get the time of extraction,
+ * so the mtimes of `implicitDirectories` are left out too.
  */
-export function treeSnapshot(dir: string): string[] {
+export function treeSnapshot(
+  dir: string,
+  options: { directoryMtimes?: boolean; implicitDirectories?: string[] } = {},
+): string[] {
   const lines: string[] = [];
   const inodes = new Map<string, string>();
   const slash = Buffer.from('/');
@@ -253,7 +268,11 @@ export function treeSnapshot(dir: string): string[] {
         if (!inodes.has(inode)) inodes.set(inode, label);
       }
       if (stat.isCharacterDevice() || stat.isBlockDevice()) detail = `rdev=${stat.rdev}`;
-      const mtime = stat.isSymbolicLink() ? '' : Math.floor(stat.mtimeMs / 1000);
+      const skipMtime =
+        stat.isSymbolicLink() ||
+        (stat.isDirectory() && options.directoryMtimes === false) ||
+        (options.implicitDirectories ?? []).includes(label);
+      const mtime = skipMtime ? '' : Math.floor(stat.mtimeMs / 1000);
       const size = stat.isFile() ? stat.size : '';
       lines.push(`${label} ${stat.mode.toString(8)} ${stat.uid}:${stat.gid} ${mtime} ${size} ${detail}`);
       if (stat.isDirectory()) walk(path);

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { collectBytes } from '../../lib/core/bytes';
 import { InvalidInputError, SizeMismatchError } from '../../lib/core/errors';
 import type { TarEntry } from '../../lib/core/tar/entry';
-import { parseTarStream } from '../../lib/core/tar/reader';
+import { TarStreamParser, parseTarStream } from '../../lib/core/tar/reader';
 import { encodeBase64 } from '../../lib/core/tar/text';
 import { tarEnd, tarHeader, tarPadding, writeTar } from '../../lib/core/tar/writer';
 import type { TarHeaderFields, TarMember } from '../../lib/core/tar/writer';
@@ -104,6 +104,19 @@ test.describe('tar writer', () => {
     expect(sizes.get('dir/ünïcödé.txt')).toBe(1536);
     expect(sizes.get('dir/fraction')).toBe(1536);
     expect(sizes.get('dir/owner')).toBe(1536);
+  });
+
+  test('should move sizes past 8 GiB into PAX', () => {
+    const size = 2 ** 34 + 3;
+    const header = tarHeader({ ...base, path: 'huge.img', type: 'file', size });
+    expect(header.length).toBe(1536);
+    const text = Buffer.from(header).toString('latin1');
+    expect(text).toContain(`size=${size}\n`);
+    // The ustar size field of the last block is zero; PAX carries the value.
+    expect(text.slice(1024 + 124, 1024 + 136)).toBe('00000000000\u0000');
+    const parser = new TarStreamParser({ name: 'huge' });
+    const [event] = parser.push(header);
+    expect(event.type === 'entry' && event.entry.size).toBe(size);
   });
 
   test('should give the same bytes for the same metadata', async () => {

@@ -5,9 +5,9 @@
  * `stargz.index.json`, `.prefetch.landmark` or `.no.prefetch.landmark` are
  * dropped, because the builder writes its own.
  *
- * NOTE: the estargz package's `Build` keeps only the last entry of each name
- * and moves it to that entry's position; this builder keeps every entry in
- * stream order, which extracts to the same tree.
+ * NOTE: the estargz package's `Build` keeps only the last entry of each name,
+ * at that entry's position. This builder keeps every entry in stream order,
+ * which extracts to the same tree.
  */
 import { InvalidInputError, abortError } from '../errors';
 import { DEFAULT_CHUNK_SIZE_4MIB } from './types';
@@ -23,7 +23,7 @@ export type { LayerResult } from './layer-writer';
 /** Progress of one build, reported about once per MiB of output and at the end. */
 export interface BuildProgress {
   phase: 'estargz';
-  /** Uncompressed input bytes consumed so far. */
+  /** Content bytes of the input's entries consumed so far. */
   bytesDone: number;
   /** Blob bytes produced so far. */
   bytesWritten: number;

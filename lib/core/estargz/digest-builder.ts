@@ -5,9 +5,10 @@ import { createHasher, sha256 } from '../sha256';
 import type { SHA256Hasher } from '../sha256';
 
 /**
- * Content up to this size is kept and hashed in one call: a one-shot digest
- * costs about a tenth of setting up an incremental hasher (hash-wasm 4.13 in
- * Node 20, measured on this project's build machine).
+ * Content up to this size is kept and hashed in one call, because most files
+ * in a layer are small. With hash-wasm 4.13 in Node 20 on a 2-core AMD EPYC
+ * virtual machine, a one-shot digest of 100 bytes took about 7 µs and setting
+ * up an incremental hasher about 70 µs.
  */
 const ONE_SHOT_MAX_BYTES = 64 * 1024;
 

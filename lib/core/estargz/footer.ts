@@ -1,6 +1,6 @@
 /**
  * The eStargz footer: an empty gzip member at the end of the blob whose
- * header extra field holds the offset of the TOC's gzip member.
+ * header extra field contains the offset of the TOC's gzip member.
  *
  * eStargz footer, 51 bytes (the estargz package's `FooterSize`):
  *   offset  size  field
@@ -25,7 +25,7 @@ export const LEGACY_FOOTER_SIZE_BYTES = 47;
 const MAGIC = 'STARGZ';
 const EMPTY_STORED_BLOCK = [0x01, 0x00, 0x00, 0xff, 0xff];
 
-/** What a footer says. */
+/** Fields read from a footer. */
 export interface Footer {
   tocOffset: number;
   footerSize: number;

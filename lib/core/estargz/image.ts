@@ -3,7 +3,7 @@
  * OCI manifest whose layers carry the eStargz annotations.
  *
  * NOTE: the config goes through JSON.parse and JSON.stringify, so numbers
- * beyond 2^53 lose precision and integer-like object keys move first; every
+ * beyond 2^53 lose precision and integer-like object keys move first. Every
  * field, `history` included, is kept.
  */
 import { utf8, fromUTF8 } from '../bytes';

@@ -7,6 +7,8 @@ import { InvalidInputError } from '../errors';
 /**
  * Yields the uncompressed bytes of the gzip members that fill
  * `[offset, end)` of `source`, several members one after another included.
+ * With `firstMemberOnly`, bytes of later members are dropped, as Go's
+ * gzip reader with `Multistream(false)` reads the estargz TOC.
  * Throws InvalidInputError when the range is not whole gzip members.
  *
  * NOTE: fflate 0.8 does not check the CRC-32 in member trailers; callers
@@ -16,12 +18,17 @@ export async function* gunzipRange(
   source: ByteSource,
   offset: number,
   end: number,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; firstMemberOnly?: boolean } = {},
 ): AsyncGenerator<Uint8Array> {
   let out: Uint8Array[] = [];
+  let laterMember = false;
   const gunzip = new Gunzip((data) => {
-    if (data.length > 0) out.push(data);
+    if (data.length > 0 && !laterMember) out.push(data);
   });
+  // fflate calls this when a second or later member starts, before its data.
+  gunzip.onmember = () => {
+    if (options.firstMemberOnly) laterMember = true;
+  };
   const fail = (error: unknown) =>
     new InvalidInputError(
       `inflating ${source.name} from offset ${offset} to ${end}: ${describe(error)}`,
@@ -38,6 +45,7 @@ export async function* gunzipRange(
     }
     yield* out;
     out = [];
+    if (laterMember) return;
   }
   if (offset + read < end) throw fail('unexpected end of blob');
 }

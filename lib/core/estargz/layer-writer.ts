@@ -5,16 +5,17 @@
  * starts at every chunk of a regular file's content (at most `chunkSize`
  * bytes). Everything else, meaning tar headers, padding and entries without
  * content, goes into the member that is open, so the member of a file's last
- * chunk also holds its padding and the headers up to the next file with
+ * chunk also contains its padding and the headers up to the next file with
  * content. The TOC entry (its header, the JSON, padding and the end-of-archive
  * blocks) is a member of its own, and the 51-byte footer ends the blob.
  *
  * NOTE: the estargz package's `Build` splits its input into one part per CPU
  * and closes a member at each part's end; this writer has one part, which is
- * what `Build` does with GOMAXPROCS=1. It also closes a member once it holds
- * 1 MiB besides chunk content (about 2000 headers in a row), because members
- * are compressed whole (see gzip-member.ts); readers inflate from a chunk's
- * offset across member ends, so the extra boundaries change nothing for them.
+ * what `Build` does with GOMAXPROCS=1. It also closes a member once it
+ * contains 1 MiB besides chunk content (about 2000 headers in a row), because
+ * members are compressed whole (see gzip-member.ts). Readers inflate from a
+ * chunk's offset across member ends, so the extra boundaries change nothing
+ * for them. The TOC member is never split.
  */
 import { InvalidInputError } from '../errors';
 import { concatBytes } from '../bytes';
@@ -99,7 +100,7 @@ export class LayerWriter {
     return this.pendingSize;
   }
 
-  /** Returns and forgets the output produced so far, as one piece. */
+  /** Returns the output produced since the last call, as one piece, and clears it. */
   drain(): Uint8Array {
     const out = this.pending.length === 1 ? this.pending[0] : concatBytes(this.pending);
     this.pending = [];
@@ -155,10 +156,11 @@ export class LayerWriter {
     const tocOffset = this.compressedSize;
     const json = encodeTOC({ version: TOC_VERSION, entries: this.entries });
     const tocDigest = await sha256(json);
-    this.writeTar(tarHeader(tocTarEntry(json.length)));
-    this.writeTar(json);
-    this.writeTar(tarPadding(json.length));
-    this.writeTar(tarEnd());
+    // The TOC must be one member: readers inflate just the first member at tocOffset.
+    this.writeTar(tarHeader(tocTarEntry(json.length)), true);
+    this.writeTar(json, true);
+    this.writeTar(tarPadding(json.length), true);
+    this.writeTar(tarEnd(), true);
     this.closeMember();
     this.emit(estargzFooter(tocOffset));
     return {
@@ -207,14 +209,15 @@ export class LayerWriter {
 
   /**
    * Writes uncompressed tar bytes into the open member, opening one if
-   * needed; `content` marks a chunk's bytes, which never start a new member.
+   * needed. `sameMember` marks bytes that must not start a new member: chunk
+   * content and the TOC entry.
    */
-  private writeTar(bytes: Uint8Array, content = false) {
+  private writeTar(bytes: Uint8Array, sameMember = false) {
     if (bytes.length === 0) return;
-    if (!content && this.memberExtraBytes + bytes.length > MAX_MEMBER_EXTRA_BYTES) {
-      this.closeMember();
+    if (!sameMember) {
+      if (this.memberExtraBytes + bytes.length > MAX_MEMBER_EXTRA_BYTES) this.closeMember();
+      this.memberExtraBytes += bytes.length;
     }
-    if (!content) this.memberExtraBytes += bytes.length;
     this.member ??= new GzipMemberWriter(this.level, (out) => this.emit(out));
     this.member.write(bytes);
     this.diffHasher.update(bytes);

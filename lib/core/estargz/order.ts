@@ -115,7 +115,7 @@ export function landmarkEvents(name: string): TarEvent[] {
   ];
 }
 
-/** What the scan pass keeps of each entry. */
+/** Entry fields that the scan pass keeps. */
 interface ScannedEntry {
   name: string;
   hardlinkTarget?: string;

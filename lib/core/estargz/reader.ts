@@ -20,7 +20,7 @@ export class NotEStargzError extends InvalidInputError {
   override name = 'NotEStargzError';
 }
 
-/** What `openEStargz` reads from a blob. */
+/** Footer and TOC fields that `openEStargz` reads from a blob. */
 export interface EStargzInfo {
   toc: TOC;
   /** SHA-256 of the TOC JSON bytes, which the `toc.digest` annotation names. */
@@ -74,7 +74,7 @@ async function readTOCEntry(
   signal: AbortSignal | undefined,
 ): Promise<Uint8Array> {
   const where = `${source.name} TOC at offset ${tocOffset}`;
-  const members = gunzipRange(source, tocOffset, tocEnd, { signal });
+  const members = gunzipRange(source, tocOffset, tocEnd, { signal, firstMemberOnly: true });
   const parts: Uint8Array[] = [];
   let found = false;
   for await (const event of parseTarStream(members, { name: where, signal })) {

@@ -5,7 +5,7 @@
  * version 0.12.0), so they keep that package's spelling.
  */
 
-/** Name of the tar entry that holds the TOC JSON, the last entry of the layer. */
+/** Name of the tar entry that contains the TOC JSON, the last entry of the layer. */
 export const TOC_TAR_NAME = 'stargz.index.json';
 
 /** Version written in the TOC's `version` field. */

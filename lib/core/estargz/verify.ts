@@ -25,7 +25,7 @@ interface ChunkRef {
   last: boolean;
 }
 
-/** What `verifyEStargz` checked. */
+/** Layer facts that `verifyEStargz` checked. */
 export interface VerifyResult extends EStargzInfo {
   /** Regular files with content. */
   fileCount: number;
@@ -153,7 +153,7 @@ async function checkChunk(
   const where = `verifying ${source.name}: chunk of ${chunk.file.name} at ${chunk.chunkOffset}`;
   if (taken < chunk.size) {
     throw new InvalidInputError(
-      `${where}: member at offset ${chunk.offset} holds ${taken} of ${chunk.size} bytes`,
+      `${where}: members from offset ${chunk.offset} inflate to ${taken} of ${chunk.size} bytes`,
     );
   }
   const actual = await digest.digest();

@@ -6,9 +6,9 @@
 // It opens the blob (footer, TOC), checks the TOC digest with VerifyTOC,
 // then reads every regular file chunk by chunk through the chunk verifiers
 // and checks each file's digest. On success it prints one line of JSON with
-// counts; with -list it first prints one JSON line per TOC entry as the
-// reader sees it. On failure it prints the reason on stderr and exits 1;
-// usage errors exit 2.
+// counts. With -list it first prints one JSON line per entry as the reader
+// sees it. On failure it prints the reason on stderr and exits 1, and usage
+// errors exit 2.
 package main
 
 import (
@@ -67,6 +67,7 @@ func run(blobPath, tocDigest string, list bool) error {
 	if err != nil {
 		return fmt.Errorf("invalid -toc-digest: %w", err)
 	}
+
 	f, err := os.Open(blobPath)
 	if err != nil {
 		return err
@@ -84,6 +85,7 @@ func run(blobPath, tocDigest string, list bool) error {
 	if err != nil {
 		return fmt.Errorf("verifying TOC: %w", err)
 	}
+
 	root, ok := r.Lookup("")
 	if !ok {
 		return fmt.Errorf("no root directory in the TOC")
