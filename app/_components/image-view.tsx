@@ -8,9 +8,11 @@ import { mergeLayers } from '#/lib/core/fs/merge';
 import type { ImageRecord, LayerIndex } from '#/lib/core/layer-index';
 import { useStore } from '../_hooks/use-store';
 import { EntryList } from './entry-list';
+import { EStargzPanel } from './estargz-panel';
+import { PushPanel } from './push-panel';
 import { VirtualList } from './virtual-list';
 
-type Tab = 'layers' | 'files' | 'chunks' | 'merged';
+type Tab = 'layers' | 'files' | 'chunks' | 'merged' | 'estargz' | 'push';
 
 /** One stored image: layers, files per layer, chunks per layer, merged filesystem. */
 export function ImageView() {
@@ -64,9 +66,9 @@ export function ImageView() {
         </dd>
       </dl>
       <div className="controls" role="tablist">
-        {(['layers', 'files', 'chunks', 'merged'] as const).map((name) => (
+        {(['layers', 'files', 'chunks', 'merged', 'estargz', 'push'] as const).map((name) => (
           <button key={name} role="tab" aria-selected={tab === name} className={tab === name ? 'primary' : ''} onClick={() => setTab(name)}>
-            {{ layers: 'Layers', files: 'Files', chunks: 'Chunks', merged: 'Merged filesystem' }[name]}
+            {{ layers: 'Layers', files: 'Files', chunks: 'Chunks', merged: 'Merged filesystem', estargz: 'eStargz', push: 'Push' }[name]}
           </button>
         ))}
         {(tab === 'files' || tab === 'chunks') && (
@@ -131,6 +133,8 @@ export function ImageView() {
           )}
         />
       )}
+      {tab === 'estargz' && <EStargzPanel record={record} onRecordChange={setRecord} />}
+      {tab === 'push' && <PushPanel record={record} />}
       {tab === 'merged' &&
         (merged ? (
           <>
