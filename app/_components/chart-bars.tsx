@@ -11,7 +11,7 @@ export interface BarItem {
   color?: string;
 }
 
-/** Horizontal bars, one per item, scaled to the largest value. */
+/** Renders horizontal bars, one per item, scaled to the largest value. */
 export function ChartBars({ label, items }: { label: string; items: BarItem[] }) {
   const max = Math.max(1, ...items.map((item) => item.value));
   const plotWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH;

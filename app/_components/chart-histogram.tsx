@@ -25,7 +25,7 @@ function bucketRange(strategy: StrategyComparison): [number, number] | undefined
   return Number.isFinite(first) ? [first, last] : undefined;
 }
 
-/** Chunk counts by log2 size bucket for one strategy, one bar per image in each bucket. */
+/** Renders chunk counts by log2 size bucket for one strategy, one bar per image in each bucket. */
 export function ChartHistogram({ strategy }: { strategy: StrategyComparison }) {
   const range = bucketRange(strategy);
   if (!range) return <p className="muted">No chunk sizes for {strategy.label}.</p>;

@@ -41,7 +41,7 @@ function UpdateCostChart({ comparison }: { comparison: Comparison }) {
     <>
       <h3>Update cost per strategy</h3>
       <div className="controls">
-        <ImageSelect label="Machine holds" names={names} value={from} onChange={setFrom} />
+        <ImageSelect label="Machine has" names={names} value={from} onChange={setFrom} />
         <ImageSelect label="Updates to" names={names} value={to} onChange={setTo} />
       </div>
       {from === to ? (
@@ -53,7 +53,7 @@ function UpdateCostChart({ comparison }: { comparison: Comparison }) {
   );
 }
 
-/** Histograms per strategy, stored bytes and update cost per strategy. */
+/** Renders histograms per strategy, then stored bytes and update cost per strategy. */
 export function CompareCharts({ comparison }: { comparison: Comparison }) {
   const withHistograms = comparison.strategies.every((s) => s.images.every((f) => f.histogram));
   const canUpdate = comparison.images.length >= 2 && comparison.strategies.every((s) => s.updateCosts);

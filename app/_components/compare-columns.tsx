@@ -7,18 +7,22 @@ export interface FigureRow {
   figures: ImageFigures;
   /** Position in the comparison's own order, the tie-breaker of every sort. */
   order: number;
+  /** Image name as the table shows it, from shortImageNames. */
+  shortName: string;
 }
 
 export interface FigureColumn {
   key: string;
   label: string;
-  /** Header tooltip that says what the figure counts. */
+  /** Header tooltip: what the figure counts. */
   title: string;
   numeric: boolean;
   /** Value that the column sorts by. */
   value: (row: FigureRow) => number | string;
   /** Text of the cell. */
   text: (row: FigureRow) => string;
+  /** Tooltip of the cell, when the text leaves something out. */
+  tooltip?: (row: FigureRow) => string;
 }
 
 function bytesColumn(
@@ -67,7 +71,8 @@ export const FIGURE_COLUMNS: readonly FigureColumn[] = [
     title: 'Image name',
     numeric: false,
     value: (row) => row.figures.imageName,
-    text: (row) => row.figures.imageName,
+    text: (row) => row.shortName,
+    tooltip: (row) => row.figures.imageName,
   },
   countColumn('chunks', 'Chunks', 'Chunks over all layers, repeats included', (f) => f.chunkCount),
   countColumn('distinct', 'Distinct', 'Chunks with different digests', (f) => f.distinctChunks),

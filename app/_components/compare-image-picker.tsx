@@ -12,7 +12,7 @@ interface Props {
   disabled?: boolean;
 }
 
-/** Checkboxes over the stored images, one per manifest. */
+/** Renders checkboxes over the stored images, one per manifest. */
 export function CompareImagePicker({ images, chosen, onChange, disabled }: Props) {
   if (images.length === 0) {
     return (

@@ -6,7 +6,7 @@ import { CompareTotals } from './compare-totals';
 import { CompareUpdateCosts } from './compare-update-costs';
 
 /**
- * Tables and charts of a comparison. The section carries the comparison as
+ * Renders the tables and charts of a comparison. The section carries the comparison as
  * JSON in `data-comparison`, so tests read the exact figures behind the text.
  */
 export function CompareResults({ comparison }: { comparison: Comparison }) {
@@ -19,7 +19,7 @@ export function CompareResults({ comparison }: { comparison: Comparison }) {
       <CompareTotals comparison={comparison} />
       <h2>Update cost</h2>
       <p className="muted">
-        Bytes of chunks that a machine holding the row&apos;s image lacks and so fetches to get the column&apos;s image.
+        Bytes of chunks that a machine with the row&apos;s image lacks, and so fetches, to get the column&apos;s image.
       </p>
       <CompareUpdateCosts comparison={comparison} />
       <h2>Charts</h2>

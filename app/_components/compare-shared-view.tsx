@@ -16,7 +16,7 @@ function decodeHash(hash: string): Decoded {
   }
 }
 
-/** The shared-comparison page: decodes the URL fragment and shows it read-only. */
+/** Renders the shared-comparison page: decodes the URL fragment and shows it read-only. */
 export function CompareSharedView() {
   const [decoded, setDecoded] = useState<Decoded>();
 

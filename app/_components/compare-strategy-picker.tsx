@@ -14,7 +14,7 @@ interface Props {
   disabled?: boolean;
 }
 
-/** Checkboxes over the strategies, a field to add another one, and the filesystem switch. */
+/** Renders checkboxes over the strategies, a field to add another one, and the filesystem switch. */
 export function CompareStrategyPicker({ strategies, chosen, filesystem, onChange, disabled }: Props) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string>();

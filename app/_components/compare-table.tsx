@@ -3,6 +3,7 @@ import { useMemo, useState } from 'react';
 import type { Comparison } from '#/lib/core/compare/types';
 import { FIGURE_COLUMNS } from './compare-columns';
 import type { FigureColumn, FigureRow } from './compare-columns';
+import { ImageSwatch, shortImageNames } from './chart-legend';
 
 type Direction = 'ascending' | 'descending';
 
@@ -12,9 +13,15 @@ interface Sort {
 }
 
 function rowsOf(comparison: Comparison): FigureRow[] {
+  const names = shortImageNames(comparison.images);
   let order = 0;
   return comparison.strategies.flatMap((strategy) =>
-    strategy.images.map((figures) => ({ strategy, figures, order: order++ })),
+    strategy.images.map((figures) => ({
+      strategy,
+      figures,
+      order: order++,
+      shortName: names[figures.image],
+    })),
   );
 }
 
@@ -65,8 +72,9 @@ export function CompareTable({ comparison }: { comparison: Comparison }) {
           {sorted.map((row) => (
             <tr key={row.order}>
               {FIGURE_COLUMNS.map((c) => (
-                <td key={c.key} className={c.numeric ? 'num' : undefined} data-column={c.key}>
-                  {c.text(row)}
+                <td key={c.key} className={c.numeric ? 'num' : undefined} data-column={c.key}
+                  title={c.tooltip?.(row)}>
+                  {c.key === 'image' && <ImageSwatch position={row.figures.image} />} {c.text(row)}
                 </td>
               ))}
             </tr>

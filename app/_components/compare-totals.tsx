@@ -2,7 +2,7 @@ import type { Comparison } from '#/lib/core/compare/types';
 import { formatBytes, formatDuration } from '#/lib/core/format';
 import { formatMBps } from './compare-columns';
 
-/** Per strategy, all compared images together in one chunk store. */
+/** Renders the totals per strategy: all compared images together in one chunk store. */
 export function CompareTotals({ comparison }: { comparison: Comparison }) {
   return (
     <div className="table-scroll">

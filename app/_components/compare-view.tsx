@@ -24,7 +24,7 @@ const INITIAL_CHOICE: Choice = {
   filesystem: true,
 };
 
-/** The compare page: pick images and strategies, run, then read and share the results. */
+/** Renders the compare page: pick images and strategies, run, then read and share the results. */
 export function CompareView() {
   const { state, run, cancel } = useCompare();
   const [choice, setChoice] = useState<Choice>(INITIAL_CHOICE);

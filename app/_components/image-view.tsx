@@ -12,6 +12,16 @@ import { EStargzPanel } from './estargz-panel';
 import { PushPanel } from './push-panel';
 import { VirtualList } from './virtual-list';
 
+/** Returns stored JSON bytes indented for reading, or as text when they do not parse. */
+function prettyJSON(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes);
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
 type Tab = 'layers' | 'files' | 'chunks' | 'merged' | 'estargz' | 'push';
 
 /** One stored image: layers, files per layer, chunks per layer, merged filesystem. */
@@ -113,6 +123,18 @@ export function ImageView() {
           </tbody>
         </table>
       )}
+      {tab === 'layers' && (
+        <>
+          <details>
+            <summary>Manifest ({record.manifestMediaType})</summary>
+            <pre className="mono" aria-label="Manifest JSON">{prettyJSON(record.rawManifest)}</pre>
+          </details>
+          <details>
+            <summary>Config</summary>
+            <pre className="mono" aria-label="Config JSON">{prettyJSON(record.rawConfig)}</pre>
+          </details>
+        </>
+      )}
       {tab === 'files' &&
         (current.entries ? (
           <EntryList key={layer} label={`Files of layer ${layer + 1}`} rows={current.entries.map((entry) => ({ entry }))} />
@@ -134,7 +156,7 @@ export function ImageView() {
         />
       )}
       {tab === 'estargz' && <EStargzPanel record={record} onRecordChange={setRecord} />}
-      {tab === 'push' && <PushPanel record={record} />}
+      {tab === 'push' && <PushPanel record={record} onOpenEStargz={() => setTab('estargz')} />}
       {tab === 'merged' &&
         (merged ? (
           <>

@@ -18,7 +18,27 @@ export function parseFlags(argv: string[], options: Options) {
   try {
     return parseArgs({ args: normalizeBooleans(argv, options), options, strict: true, allowPositionals: false });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(usageMessage(error as Error & { code?: string }));
+  }
+}
+
+/** Rewrites a node:util parseArgs error as a lowercase message that names the flag. */
+function usageMessage(error: Error & { code?: string }): string {
+  const quoted = /'([^']*)'/.exec(error.message)?.[1] ?? '';
+  const flag = quoted.split(' ')[0];
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown flag ${flag}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${JSON.stringify(quoted)}; every value follows its flag, as in --image FILE`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (error.message.includes('ambiguous')) {
+        return `${flag} needs a value; write ${flag}=VALUE for a value that starts with "-"`;
+      }
+      if (error.message.includes('does not take an argument')) return `${flag} takes no value`;
+      return `${flag} needs a value`;
+    default:
+      return error.message.charAt(0).toLowerCase() + error.message.slice(1);
   }
 }
 
@@ -49,12 +69,15 @@ export function flagValue(name: string, value: string | undefined, fallback: boo
   throw new UsageError(`--${name} must be true or false, got ${JSON.stringify(value)}`);
 }
 
-/** Reads a positive integer flag value. */
-export function integerFlag(name: string, value: string | undefined, fallback: number): number {
+/** Reads a positive integer flag value, at most `max` when it is given. */
+export function integerFlag(name: string, value: string | undefined, fallback: number, max?: number): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!Number.isSafeInteger(number) || number <= 0) {
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number <= 0) {
     throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  if (max !== undefined && number > max) {
+    throw new UsageError(`--${name} must be from 1 to ${max}, got ${number}`);
   }
   return number;
 }

@@ -3,15 +3,17 @@ import { openImageArchive } from '../core/archive/open';
 import type { ImageArchive } from '../core/archive/types';
 import { selectImage } from '../core/archive/select';
 import type { Platform } from '../core/oci';
-import { parseStrategy } from '../core/chunk/params';
-import type { StrategyName, StrategyParams } from '../core/chunk/strategy';
+import { CONTENT_DEFINED_BOUNDS, MAX_CHUNK_SIZE_BYTES, parseStrategy } from '../core/chunk/params';
+import type { StrategyParams } from '../core/chunk/strategy';
 import { formatBytes } from '../core/format';
-import { ingestImage } from '../core/ingest/image';
+import { ingestImage, runLayerHere } from '../core/ingest/image';
+import type { IngestImageOptions } from '../core/ingest/image';
 import { formatReport, ingestReport } from '../core/ingest/summary';
 import type { IngestReport } from '../core/ingest/summary';
 import { withStoreLock } from '../store/store-lock';
 import { DEFAULT_STORE_ROOT, FsChunkStore } from '../store/fs-chunk-store';
-import { openFileSource } from '../node/file-source';
+import { openArchiveFile } from './files';
+import { layerDoneLine, progressPrinter } from './progress';
 import { UsageError, flagValue, integerFlag, parseFlags } from './args';
 import type { Options } from './args';
 import type { Output } from './main';
@@ -72,12 +74,25 @@ export function strategyFromFlags(values: Record<string, unknown>): StrategyPara
   if (!['fixed-size', 'file-boundary', 'content-defined'].includes(name)) {
     throw new UsageError(`--strategy must be fixed-size, file-boundary or content-defined, got ${JSON.stringify(name)}`);
   }
-  const kib = (flag: string, fallback: number) => integerFlag(flag, values[flag] as string | undefined, fallback) * 1024;
-  try {
-    if (name === 'content-defined') {
-      return parseStrategy({ name: name as StrategyName, min: kib('min-kb', 16), avg: kib('avg-kb', 64), max: kib('max-kb', 256) });
+  const kib = (flag: string, fallback: number, maxBytes: number) =>
+    integerFlag(flag, values[flag] as string | undefined, fallback, maxBytes / 1024) * 1024;
+  let input: StrategyParams;
+  if (name === 'content-defined') {
+    const bounds = CONTENT_DEFINED_BOUNDS;
+    const min = kib('min-kb', 16, bounds.min.upper);
+    const avg = kib('avg-kb', 64, bounds.avg.upper);
+    const max = kib('max-kb', 256, bounds.max.upper);
+    if (!(min <= avg && avg <= max)) {
+      throw new UsageError(
+        `--min-kb, --avg-kb and --max-kb must not descend, got ${min / 1024}, ${avg / 1024} and ${max / 1024}`,
+      );
     }
-    return parseStrategy({ name: name as StrategyName, chunkSize: kib('chunk-size-kb', 64) });
+    input = { name, min, avg, max };
+  } else {
+    input = { name: name as 'fixed-size' | 'file-boundary', chunkSize: kib('chunk-size-kb', 64, MAX_CHUNK_SIZE_BYTES) };
+  }
+  try {
+    return parseStrategy(input);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -159,28 +174,29 @@ export async function chunkCommand(argv: string[], output: Output): Promise<numb
   if (typeof values.image !== 'string') throw new UsageError('--image ARCHIVE is required');
   const strategy = strategyFromFlags(values);
   const filesystem = flagValue('filesystem', values.filesystem as string | undefined, true);
-  const store = new FsChunkStore({ root: (values.store as string | undefined) ?? DEFAULT_STORE_ROOT });
-  const source = await openFileSource(values.image);
+  const platform = platformFlag(values.platform as string | undefined);
   const stargz = flagValue('stargz', values.stargz as string | undefined, false);
   const convert = stargz ? convertFlags(values) : undefined;
+  const store = new FsChunkStore({ root: (values.store as string | undefined) ?? DEFAULT_STORE_ROOT });
+  const source = await openArchiveFile(values.image);
   const reports: (IngestReport & { estargz?: StargzReport })[] = [];
   try {
-    const platform = platformFlag(values.platform as string | undefined);
     const archive = await openImageArchive(source);
     for (const imageIndex of pickImages(archive, platform)) {
       const image = await archive.loadImage(imageIndex);
       const started = performance.now();
-      const result = await withStoreLock('shared', () =>
-        ingestImage(image, source.name, {
-          strategy,
-          filesystem,
-          store,
-          onProgress: values.verbose
-            ? (p) => output.err(`layer ${p.layerIndex}: ${p.bytesDone}/${p.bytesTotal} bytes read, ${p.chunksNew} new and ${p.chunksDeduplicated} deduplicated chunks`)
-            : undefined,
-        }),
-        { name: store.lockName },
-      );
+      const options: IngestImageOptions = { strategy, filesystem, store };
+      if (values.verbose) {
+        options.onProgress = progressPrinter(output.err);
+        options.runLayer = async (layerIndex, signal) => {
+          const outcome = await runLayerHere(image, layerIndex, options, signal);
+          output.err(layerDoneLine(outcome));
+          return outcome;
+        };
+      }
+      const result = await withStoreLock('shared', () => ingestImage(image, source.name, options), {
+        name: store.lockName,
+      });
       const report = ingestReport(result, (performance.now() - started) / 1000);
       if (convert) {
         const files = await writeStargz(result.record, store, convert);

@@ -11,7 +11,7 @@ import { ingestImage } from '../core/ingest/image';
 import { encodeShareLink } from '../core/share-link';
 import { withStoreLock } from '../store/store-lock';
 import { FsChunkStore } from '../store/fs-chunk-store';
-import { openFileSource } from '../node/file-source';
+import { openArchiveFile } from './files';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +75,7 @@ export async function indexForComparison(
   const runs: StrategyRun[] = [];
   for (const strategy of strategies) {
     for (const path of archives) {
-      const source = await openFileSource(path);
+      const source = await openArchiveFile(path);
       try {
         const archive = await openImageArchive(source);
         for (const imageIndex of pickImages(archive, options.platform)) {
@@ -162,12 +162,13 @@ export async function compareCommand(argv: string[], output: Output): Promise<nu
   if (shareURL !== undefined && !/^https?:\/\//.test(shareURL)) {
     throw new UsageError(`--share-url must be an http or https URL, got ${JSON.stringify(shareURL)}`);
   }
+  const platform = platformFlag(values.platform as string | undefined);
   const temporary = values.store ? undefined : await mkdtemp(join(tmpdir(), 'chunked-containers-compare-'));
   const store = new FsChunkStore({ root: (values.store as string | undefined) ?? temporary });
   try {
     const runs = await indexForComparison(archives, strategies, store, {
       filesystem,
-      platform: platformFlag(values.platform as string | undefined),
+      platform,
     });
     const comparison = compareStrategies(runs);
     const link = shareURL

@@ -6,7 +6,7 @@ import { listingLine } from '../core/fs/listing';
 import { mergeLayers } from '../core/fs/merge';
 import type { TarEntry } from '../core/tar/entry';
 import { parseTarStream } from '../core/tar/reader';
-import { openFileSource } from '../node/file-source';
+import { openArchiveFile } from './files';
 import { UsageError, parseFlags } from './args';
 import type { Options } from './args';
 import { pickImages, platformFlag } from './chunk';
@@ -57,10 +57,11 @@ export async function lsCommand(argv: string[], output: Output): Promise<number>
       throw new UsageError(`--layer must be a layer number from 0, got ${JSON.stringify(values.layer)}`);
     }
   }
-  const source = await openFileSource(values.image);
+  const platform = platformFlag(values.platform as string | undefined);
+  const source = await openArchiveFile(values.image);
   try {
     const archive = await openImageArchive(source);
-    const [imageIndex] = pickImages(archive, platformFlag(values.platform as string | undefined));
+    const [imageIndex] = pickImages(archive, platform);
     const image = await archive.loadImage(imageIndex);
     if (layerNumber !== undefined && layerNumber >= image.layers.length) {
       throw new UsageError(`--layer ${layerNumber}: the image has ${image.layers.length} layers (0 to ${image.layers.length - 1})`);

@@ -7,6 +7,7 @@ import { UsageError } from './args';
 import { chunkCommand } from './chunk';
 import { compareCommand } from './compare';
 import { lsCommand } from './ls';
+import { pushCommand } from './push';
 
 export interface Output {
   out: (line: string) => void;
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   chunk: { run: chunkCommand, summary: 'chunk every layer of an image archive into the chunk store' },
   compare: { run: compareCommand, summary: 'index images with several strategies and compare chunk counts, storage and update costs' },
   ls: { run: lsCommand, summary: 'list the entries of a layer, or of the merged filesystem, like tar -tv' },
+  push: { run: pushCommand, summary: 'push an image archive, or its eStargz conversion, to a registry' },
 };
 
 export const USAGE = `usage: chunked-containers <command> [flags]
@@ -30,11 +32,24 @@ ${Object.entries(COMMANDS)
 
 Run 'chunked-containers <command> --help' for the flags of a command.`;
 
+/**
+ * Returns output to the process's stdout and stderr. When the reader of
+ * stdout closes it early, as `| head` does, the process ends with status 0
+ * instead of failing on EPIPE.
+ */
+export function processOutput(): Output {
+  process.stdout.on('error', (error: Error & { code?: string }) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  };
+}
+
 /** Runs the command line and returns its exit status. */
-export async function main(
-  argv: string[],
-  output: Output = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) },
-): Promise<number> {
+export async function main(argv: string[], output: Output = processOutput()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? output.err : output.out)(USAGE);

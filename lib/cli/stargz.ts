@@ -8,19 +8,12 @@ import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { readBlob } from '../core/convert/blob-chunks';
-import { bundleStream } from '../core/convert/bundle';
+import { bundleStream, imageFileStem } from '../core/convert/bundle';
 import { convertStoredLayer, convertedImage, estargzOptions } from '../core/convert/estargz';
 import type { ConvertOptions } from '../core/convert/estargz';
 import type { EStargzImage, EStargzLayer, ImageRecord } from '../core/layer-index';
 import type { FsChunkStore } from '../store/fs-chunk-store';
 import { withStoreLock } from '../store/store-lock';
-
-/** Returns a file-name-safe image name: the first repo tag without its registry, else the archive name. */
-export function imageFileStem(record: Pick<ImageRecord, 'repoTags' | 'sourceName'>): string {
-  const tag = record.repoTags[0];
-  const base = tag ? tag.replace(/^[^/]+\.[^/]+\//, '') : record.sourceName.replace(/(\.(oci|docker))?\.tar$/, '');
-  return base.replace(/[^A-Za-z0-9._-]+/g, '_');
-}
 
 /** Writes `pieces` to `path` through a temporary file, so a failed write leaves no file under that name. */
 export async function writeStreamToFile(pieces: AsyncIterable<Uint8Array>, path: string): Promise<number> {

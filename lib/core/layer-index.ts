@@ -1,6 +1,7 @@
 /** Layer indexes and image records: what the chunk store keeps besides chunks. */
 import type { Digest, DiffID } from './digest';
 import type { StrategyParams } from './chunk/strategy';
+import type { TOCEntry } from './estargz/types';
 import type { TarEntry } from './tar/entry';
 
 /** A byte range of a layer's uncompressed stream, named by its SHA-256. */
@@ -32,6 +33,26 @@ export interface LayerIndex {
   chunks: Chunk[];
   /** Tar entries in stream order; present when `filesystem` is true. */
   entries?: TarEntry[];
+  /** TOC of the layer blob as stored, when that blob was already eStargz. */
+  sourceTOC?: SourceTOC;
+}
+
+/**
+ * The TOC of a source layer that was already eStargz, read from the blob at
+ * import, since the blob itself is not kept.
+ */
+export interface SourceTOC {
+  /** SHA-256 of the TOC JSON found in the blob. */
+  tocDigest: Digest;
+  /** Digest that the manifest's `containerd.io/snapshot/stargz/toc.digest` annotation names, if any. */
+  annotatedTOCDigest?: Digest;
+  /** True for the 47-byte footer of the legacy stargz format. */
+  legacy: boolean;
+  /** Offset of the TOC's gzip member in the blob. */
+  tocOffset: number;
+  /** Content chunks: regular files with content plus `chunk` entries. */
+  chunkCount: number;
+  entries: TOCEntry[];
 }
 
 /** Summary of one layer inside an image record. */

@@ -191,6 +191,7 @@ async function pushBlob(context: PushContext, job: BlobJob): Promise<BlobOutcome
     log.warn(`mounting ${job.digest} from ${input.mountFrom} failed, uploading it`);
     upload = mount.upload;
   }
+  report(context, { ...jobProgress(job), phase: 'uploading', bytesDone: 0 });
   await uploadWithRestarts(context, job, upload);
   log.info(`pushed blob ${job.digest} (${job.size} bytes)`);
   reportDone(context, job, 'uploaded', job.size);

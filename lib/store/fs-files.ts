@@ -164,12 +164,17 @@ export function imageFileName(key: string): string {
   return `sha256-${hash}.json`;
 }
 
-/** Returns the JSON text of an image record, raw bytes in base64. */
+/** Returns the JSON text of an image record, raw bytes (its own and its eStargz build's) in base64. */
 export function encodeImageRecord(record: ImageRecord): string {
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+  const { estargz } = record;
   return JSON.stringify({
     ...record,
-    rawManifest: Buffer.from(record.rawManifest).toString('base64'),
-    rawConfig: Buffer.from(record.rawConfig).toString('base64'),
+    rawManifest: base64(record.rawManifest),
+    rawConfig: base64(record.rawConfig),
+    ...(estargz && {
+      estargz: { ...estargz, rawManifest: base64(estargz.rawManifest), rawConfig: base64(estargz.rawConfig) },
+    }),
   });
 }
 
@@ -190,11 +195,28 @@ export function decodeImageRecord(text: string, file: string): ImageRecord {
       );
     }
   }
+  const estargz = value.estargz as Record<string, unknown> | undefined;
   return {
     ...value,
     rawManifest: fromBase64(value.rawManifest as string),
     rawConfig: fromBase64(value.rawConfig as string),
+    ...(estargz && {
+      estargz: {
+        ...estargz,
+        rawManifest: estargzBytes(estargz.rawManifest),
+        rawConfig: estargzBytes(estargz.rawConfig),
+      },
+    }),
   } as ImageRecord;
+}
+
+/**
+ * Returns the bytes of an eStargz manifest or config field: base64, or the
+ * `{"0": byte, …}` object that records written before base64 encoding contain.
+ */
+function estargzBytes(value: unknown): Uint8Array {
+  if (typeof value === 'string') return fromBase64(value);
+  return Uint8Array.from(Object.values(value as Record<string, number>));
 }
 
 function fromBase64(text: string): Uint8Array {

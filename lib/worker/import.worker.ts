@@ -5,6 +5,8 @@ import { openImageArchive } from '../core/archive/open';
 /** Manifest annotation that marks an eStargz layer, whose gzip stream has many members. */
 const TOC_DIGEST_ANNOTATION = 'containerd.io/snapshot/stargz/toc.digest';
 import { runLayerHere } from '../core/ingest/image';
+import { reindexLayer } from '../core/ingest/stored-layer';
+import { convertStoredLayer } from '../core/convert/estargz';
 import type { ArchiveImage } from '../core/archive/types';
 import { isAbortError } from '../core/errors';
 import type { LayerOutcome } from '../core/ingest/image';
@@ -15,7 +17,14 @@ import { platformGunzip } from '../browser/platform-inflate';
 import { recordingNew, reportingNew } from './new-chunks';
 import { blobSource } from '../browser/blob-source';
 import { webCryptoSHA256 } from '../browser/webcrypto-hash';
-import type { ErrorEnvelope, IngestLayerRequest, WorkerRequest, WorkerResponse } from './protocol';
+import type {
+  ConvertLayerRequest,
+  ErrorEnvelope,
+  IngestLayerRequest,
+  ReindexLayerRequest,
+  WorkerRequest,
+  WorkerResponse,
+} from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -92,7 +101,36 @@ async function ingest(request: IngestLayerRequest): Promise<void> {
   post({ type: 'result', id: request.id, outcome });
 }
 
+async function reindex(request: ReindexLayerRequest): Promise<void> {
+  const store = await storeFor(request.databaseName);
+  const source = await store.getIndex(request.sourceIndexDigest);
+  const outcome = await reindexLayer(source, request.layerIndex, {
+    strategy: request.strategy,
+    filesystem: request.filesystem,
+    store,
+    hashChunk: webCryptoSHA256,
+    onProgress: (progress) => post({ type: 'progress', id: request.id, progress }),
+  });
+  post({ type: 'result', id: request.id, outcome });
+}
+
+/** Builds one layer's eStargz blob from the stored chunks and stores the blob. */
+async function convert(request: ConvertLayerRequest): Promise<void> {
+  const store = await storeFor(request.databaseName);
+  const record = await store.getImage(request.recordKey);
+  const layer = await convertStoredLayer(record, request.layerIndex, store, {
+    ...request.options,
+    hashChunk: webCryptoSHA256,
+    onProgress: (_, progress) => post({ type: 'convert-progress', id: request.id, progress }),
+  });
+  post({ type: 'converted', id: request.id, layer });
+}
+
 self.onmessage = (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
-  ingest(request).catch((error) => post({ type: 'error', id: request.id, error: toEnvelope(error) }));
+  const task =
+    request.type === 'reindex-layer' ? reindex(request)
+    : request.type === 'convert-layer' ? convert(request)
+    : ingest(request);
+  task.catch((error) => post({ type: 'error', id: request.id, error: toEnvelope(error) }));
 };

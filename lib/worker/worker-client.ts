@@ -11,14 +11,38 @@ import {
 import type { ErrorCode } from '../core/errors';
 import type { LayerOutcome } from '../core/ingest/image';
 import type { LayerProgress } from '../core/ingest/layer';
-import type { ErrorEnvelope, IngestLayerRequest, WorkerResponse } from './protocol';
+import type { BuildProgress } from '../core/estargz/build';
+import type {
+  ConvertLayerRequest,
+  ConvertedLayer,
+  ErrorEnvelope,
+  IngestLayerRequest,
+  ReindexLayerRequest,
+  WorkerRequest,
+  WorkerResponse,
+} from './protocol';
 
 const IDLE_TIMEOUT_MS = 30_000;
 
-type Pending = {
-  resolve: (outcome: LayerOutcome) => void;
-  reject: (error: unknown) => void;
+/** Options of one call on the pool. */
+export interface CallOptions {
+  signal?: AbortSignal;
   onProgress?: (progress: LayerProgress) => void;
+}
+
+/** Omit over each member of a union, so the `type` tag stays tied to its fields. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Options of a convert call, whose progress is the eStargz build's. */
+export interface ConvertCallOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: BuildProgress) => void;
+}
+
+type Pending = {
+  resolve: (result: LayerOutcome | ConvertedLayer) => void;
+  reject: (error: unknown) => void;
+  onProgress?: (progress: LayerProgress | BuildProgress) => void;
 };
 
 interface Slot {
@@ -52,16 +76,45 @@ export class ImportWorkerPool {
   }
 
   /** Ingests one layer in a worker; resolves once its chunks and index are stored. */
-  async run(
+  run(
     request: Omit<IngestLayerRequest, 'type' | 'id'>,
-    options: { signal?: AbortSignal; onProgress?: (progress: LayerProgress) => void } = {},
+    options: CallOptions = {},
   ): Promise<LayerOutcome> {
+    return this.call<LayerOutcome>({ type: 'ingest-layer', ...request }, options);
+  }
+
+  /**
+   * Indexes one stored layer with another strategy in a worker, from the
+   * chunks of a stored index; resolves once its chunks and index are stored.
+   */
+  reindex(
+    request: Omit<ReindexLayerRequest, 'type' | 'id'>,
+    options: CallOptions = {},
+  ): Promise<LayerOutcome> {
+    return this.call<LayerOutcome>({ type: 'reindex-layer', ...request }, options);
+  }
+
+  /**
+   * Builds the eStargz blob of one stored layer in a worker; resolves once
+   * the blob's chunks are stored. The caller stores the image record.
+   */
+  convert(
+    request: Omit<ConvertLayerRequest, 'type' | 'id'>,
+    options: ConvertCallOptions = {},
+  ): Promise<ConvertedLayer> {
+    return this.call<ConvertedLayer>({ type: 'convert-layer', ...request }, options);
+  }
+
+  private async call<R extends LayerOutcome | ConvertedLayer>(
+    request: DistributiveOmit<WorkerRequest, 'id'>,
+    options: CallOptions | ConvertCallOptions,
+  ): Promise<R> {
     const { signal } = options;
     signal?.throwIfAborted();
     const slot = await this.acquire(signal);
     const id = this.nextId++;
     slot.currentId = id;
-    return new Promise<LayerOutcome>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       const onAbort = () => {
         this.pending.delete(id);
         this.discard(slot);
@@ -73,11 +126,11 @@ export class ImportWorkerPool {
         this.release(slot);
       };
       this.pending.set(id, {
-        resolve: (outcome) => { settle(); resolve(outcome); },
+        resolve: (result) => { settle(); resolve(result as R); },
         reject: (error) => { settle(); reject(error); },
-        onProgress: options.onProgress,
+        onProgress: options.onProgress as Pending['onProgress'],
       });
-      slot.worker.postMessage({ type: 'ingest-layer', id, ...request } satisfies IngestLayerRequest);
+      slot.worker.postMessage({ ...request, id } as WorkerRequest);
     });
   }
 
@@ -108,12 +161,13 @@ export class ImportWorkerPool {
   private receive(message: WorkerResponse): void {
     const pending = this.pending.get(message.id);
     if (!pending) return;
-    if (message.type === 'progress') {
+    if (message.type === 'progress' || message.type === 'convert-progress') {
       pending.onProgress?.(message.progress);
       return;
     }
     this.pending.delete(message.id);
     if (message.type === 'result') pending.resolve(message.outcome);
+    else if (message.type === 'converted') pending.resolve(message.layer);
     else pending.reject(fromEnvelope(message.error));
   }
 

@@ -110,7 +110,7 @@ export function tarEvents(path: string, pieceSize?: number): () => AsyncIterable
 export async function writeStream(path: string, pieces: AsyncIterable<Uint8Array>): Promise<void> {
   const out = createWriteStream(path);
   for await (const piece of pieces) {
-    if (!out.write(piece)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(piece)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }

@@ -9,6 +9,7 @@ import {
   layerCompression,
   sniffCompression,
 } from '../compression';
+import type { ByteSource } from '../bytes';
 import type { Compression } from '../compression';
 import type { DiffID, Digest } from '../digest';
 import {
@@ -122,10 +123,25 @@ function makeLayer(table: MemberTable, place: LayerPlace, facts: BlobFacts): Arc
     size: facts.size,
     compression: facts.compression,
     open: (options) => openBlob(table, place, facts, options),
+    blobSource: () => memberSource(table, place),
   };
   if (facts.digest) layer.digest = facts.digest;
   if (facts.annotations) layer.annotations = facts.annotations;
   return layer;
+}
+
+/** Returns a ByteSource over the member's content, for random access such as an eStargz footer. */
+function memberSource(table: MemberTable, place: LayerPlace): ByteSource {
+  const member = resolveBlob(table, place);
+  return {
+    name: `${table.source.name}: ${describe(place)}`,
+    size: member.size,
+    read: (offset, length) => {
+      const end = Math.min(member.size, offset + length);
+      if (end <= offset) return Promise.resolve(new Uint8Array(0));
+      return table.source.read(member.dataOffset + offset, end - offset);
+    },
+  };
 }
 
 async function* openBlob(

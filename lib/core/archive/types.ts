@@ -2,6 +2,7 @@
  * Types of the image archive readers: the images an archive contains and, for
  * one image, its manifest, config and layers, each layer readable as a stream.
  */
+import type { ByteSource } from '../bytes';
 import type { Compression } from '../compression';
 import type { DiffID, Digest } from '../digest';
 import type { ImageConfig, Platform } from '../oci';
@@ -101,6 +102,12 @@ export interface ArchiveLayer {
    * DigestMismatchError at the end when the content does not match `digest`.
    */
   open(options?: OpenLayerOptions): AsyncIterable<Uint8Array>;
+  /**
+   * Returns random access to the blob as stored, such as the byte range of
+   * its archive member. Absent where the blob is not kept, as for layers
+   * rebuilt from the chunk store. Reads are not checked against `digest`.
+   */
+  blobSource?(): ByteSource;
 }
 
 /** An image list entry with the function that loads it; what each format reader returns. */

@@ -10,6 +10,13 @@ import { NotFoundError } from '../errors';
 import type { EStargzLayer, ImageRecord } from '../layer-index';
 import { readBlob } from './blob-chunks';
 
+/** Returns a file-name-safe image name: the first repo tag without its registry, else the archive name. */
+export function imageFileStem(record: Pick<ImageRecord, 'repoTags' | 'sourceName'>): string {
+  const tag = record.repoTags[0];
+  const base = tag ? tag.replace(/^[^/]+\.[^/]+\//, '') : record.sourceName.replace(/(\.(oci|docker))?\.tar$/, '');
+  return base.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
 /** Returns the tag a bundle names the image by: the tag of its first repo tag, else `latest`. */
 export function bundleRefName(record: Pick<ImageRecord, 'repoTags'>): string {
   const tag = record.repoTags[0];

@@ -59,6 +59,8 @@ export async function convertStoredLayer(
     chunkSize: settings.chunkSize,
     level: settings.level as CompressionLevel,
     prioritizedFiles: settings.prioritizedFiles,
+    // One list applies to every layer, so a layer may lack some of its files.
+    allowMissingPrioritized: true,
     name,
     signal: options.signal,
     onProgress: (progress) => options.onProgress?.(layerIndex, progress),

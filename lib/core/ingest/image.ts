@@ -7,8 +7,8 @@
 import type { ChunkStore } from '../../store/chunk-store';
 import type { StrategyParams } from '../chunk/strategy';
 import type { Digest } from '../digest';
-import { abortError } from '../errors';
-import type { ImageRecord, LayerSummary } from '../layer-index';
+import { CodedError, abortError } from '../errors';
+import type { ImageRecord, LayerIndex, LayerSummary } from '../layer-index';
 import type { ArchiveImage } from '../archive/types';
 import { finishManifest } from './manifest';
 import { imageKey } from './image-key';
@@ -25,6 +25,8 @@ export interface LayerOutcome {
   chunksNew: number;
   chunksDeduplicated: number;
   bytesNew: number;
+  /** True when the store did not hold this layer index before. */
+  indexNew: boolean;
 }
 
 export interface IngestImageOptions {
@@ -41,6 +43,11 @@ export interface IngestImageOptions {
   onProgress?: (progress: LayerProgress) => void;
   /** Clock for the record's createdAt; tests pin it. */
   now?: () => number;
+  /**
+   * Monotonic clock in milliseconds, such as `performance.now`. When given,
+   * the record stores in `seconds` how long the ingest took by it.
+   */
+  clock?: () => number;
 }
 
 export interface IngestImageResult {
@@ -59,8 +66,8 @@ export async function ingestImage(
   sourceName: string,
   options: IngestImageOptions,
 ): Promise<IngestImageResult> {
+  const startedAt = options.clock?.();
   const runLayer = options.runLayer ?? ((i, signal) => runLayerHere(image, i, options, signal));
-  const existingIndexes = await knownIndexes(options.store, image, options);
   const outcomes = await runPool(
     image.layers.map((_, i) => i),
     options.concurrency ?? 1,
@@ -96,6 +103,9 @@ export async function ingestImage(
     layers,
     createdAt: (options.now ?? Date.now)(),
   };
+  if (options.clock && startedAt !== undefined) {
+    record.seconds = (options.clock() - startedAt) / 1000;
+  }
   if (options.signal?.aborted) throw abortError();
   await options.store.putImage(record, { signal: options.signal });
 
@@ -107,7 +117,7 @@ export async function ingestImage(
     chunksNew: sum((o) => o.chunksNew),
     chunksDeduplicated: sum((o) => o.chunksDeduplicated),
     bytesNew: sum((o) => o.bytesNew),
-    indexesNew: outcomes.filter((o) => !existingIndexes.has(o.indexDigest)).length,
+    indexesNew: outcomes.filter((o) => o.indexNew).length,
   };
 }
 
@@ -128,7 +138,7 @@ export async function runLayerHere(
     signal: signal ?? options.signal,
     onProgress: options.onProgress,
   });
-  await options.store.putIndex(result.indexDigest, result.index, { signal });
+  const indexNew = await storeIndex(options.store, result.indexDigest, result.index, signal);
   return {
     layerIndex,
     layerDigest: result.layerDigest,
@@ -138,28 +148,36 @@ export async function runLayerHere(
     chunksNew: result.chunksNew,
     chunksDeduplicated: result.chunksDeduplicated,
     bytesNew: result.bytesNew,
+    indexNew,
   };
 }
 
-/** Index digests of an earlier ingest of the same image and strategy, if any. */
-async function knownIndexes(
+/**
+ * Stores a layer index unless the store holds it already, as it does when
+ * another image or an earlier ingest has the same layer and strategy.
+ * Returns true when the index was new.
+ */
+export async function storeIndex(
   store: ChunkStore,
-  image: ArchiveImage,
-  options: IngestImageOptions,
-): Promise<Set<Digest>> {
-  if (!image.manifestDigest) return new Set();
-  const key = imageKey(image.manifestDigest, options.strategy, options.filesystem);
+  indexDigest: Digest,
+  index: LayerIndex,
+  signal?: AbortSignal,
+): Promise<boolean> {
   try {
-    const record = await store.getImage(key);
-    return new Set(record.layers.map((l) => l.indexDigest));
-  } catch {
-    return new Set();
+    await store.getIndex(indexDigest, { signal });
+    return false;
+  } catch (error) {
+    if (!(error instanceof CodedError && error.code === 'NOT_FOUND')) throw error;
   }
+  await store.putIndex(indexDigest, index, { signal });
+  return true;
 }
 
 /**
  * Runs `task` over `items`, at most `limit` at once, and returns the results in
- * item order. The first failure aborts the tasks still running.
+ * item order. The first failure aborts the tasks still running, and the call
+ * rejects with it only once every task has settled, so no task still writes
+ * to the store when the caller collects garbage.
  */
 export async function runPool<T, R>(
   items: readonly T[],
@@ -179,16 +197,18 @@ export async function runPool<T, R>(
       results[i] = await task(items[i], controller.signal);
     }
   };
+  let failure: { error: unknown } | undefined;
   try {
     const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
     await Promise.all(
       workers.map((w) =>
-        w.catch((error) => {
+        w.catch((error: unknown) => {
+          failure ??= { error };
           controller.abort(error);
-          throw error;
         }),
       ),
     );
+    if (failure) throw failure.error;
     return results;
   } finally {
     signal?.removeEventListener('abort', onAbort);

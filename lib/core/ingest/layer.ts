@@ -10,7 +10,7 @@ import { createCutter } from '../chunk/cutter';
 import type { StrategyParams } from '../chunk/strategy';
 import { decompress } from '../compression';
 import type { DiffID, Digest } from '../digest';
-import { DigestMismatchError, abortError } from '../errors';
+import { DigestMismatchError, abortError, assert } from '../errors';
 import { LAYER_INDEX_SCHEMA } from '../layer-index';
 import type { Chunk, LayerIndex } from '../layer-index';
 import { createHasher, sha256 } from '../sha256';
@@ -18,6 +18,7 @@ import { TarStreamParser } from '../tar/reader';
 import type { TarEntry } from '../tar/entry';
 import { ChunkAssembler } from './assembler';
 import { indexDigest } from './index-digest';
+import { readSourceTOC } from './source-toc';
 
 /** Progress of one layer; bytes count the blob as stored, as read so far. */
 export interface LayerProgress {
@@ -40,6 +41,14 @@ export interface IngestLayerOptions {
   inflate?: (pieces: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array>;
   signal?: AbortSignal;
   onProgress?: (progress: LayerProgress) => void;
+  /**
+   * Layer to read the bytes from instead of `layer`, with the same diffID,
+   * such as the uncompressed stream that `storedLayer` rebuilds from stored
+   * chunks. The index still records `layer`'s digest, media type and size,
+   * and progress counts the bytes of this stream. Its blob digest is not
+   * checked, because the diffID check covers its content.
+   */
+  readFrom?: ArchiveLayer;
 }
 
 export interface IngestLayerResult {
@@ -63,10 +72,15 @@ export async function ingestLayer(
 ): Promise<IngestLayerResult> {
   const { signal } = options;
   const hashChunk = options.hashChunk ?? sha256;
+  const input = options.readFrom ?? layer;
+  assert(
+    input === layer || layer.digest !== undefined,
+    'a layer read from another stream needs its blob digest',
+  );
   const progress: LayerProgress = {
     layerIndex: options.layerIndex,
     bytesDone: 0,
-    bytesTotal: layer.size,
+    bytesTotal: input.size,
     uncompressedBytes: 0,
     chunksNew: 0,
     chunksDeduplicated: 0,
@@ -76,7 +90,8 @@ export async function ingestLayer(
   const blobHasher = layer.digest ? undefined : await createHasher();
   const diffHasher = await createHasher();
   const cutter = createCutter(options.strategy, { filesystem: options.filesystem });
-  const parser = options.filesystem ? new TarStreamParser({ name: layer.member }) : undefined;
+  const where = `layer ${options.layerIndex} (${input.member})`;
+  const parser = options.filesystem ? new TarStreamParser({ name: where }) : undefined;
   const entries: TarEntry[] = [];
   const chunks: Chunk[] = [];
   const assembler = new ChunkAssembler();
@@ -116,12 +131,17 @@ export async function ingestLayer(
     }
   };
 
-  const counted = countBytes(layer.open({ signal }), (piece) => {
+  // An uncompressed blob whose digest is its diffID is checked by the diffID
+  // check below, so the reader does not hash the same bytes a second time.
+  const sameAsDiffID =
+    input.compression === 'none' && (input.digest as string | undefined) === input.diffID;
+  const opened = input.open({ signal, verifyDigest: input === layer && !sameAsDiffID });
+  const counted = countBytes(opened, (piece) => {
     progress.bytesDone += piece.length;
     blobHasher?.update(piece);
   });
-  for await (const piece of decompress(counted, layer.compression, {
-    name: `layer ${options.layerIndex} (${layer.member})`,
+  for await (const piece of decompress(counted, input.compression, {
+    name: where,
     inflate: options.inflate,
     signal,
   })) {
@@ -152,6 +172,7 @@ export async function ingestLayer(
     );
   }
   const layerDigest = layer.digest ?? blobHasher!.digest();
+  const sourceTOC = input === layer ? await readSourceTOC(layer, signal) : undefined;
   const index: LayerIndex = {
     schema: LAYER_INDEX_SCHEMA,
     layerDigest,
@@ -163,6 +184,7 @@ export async function ingestLayer(
     filesystem: options.filesystem,
     chunks,
     ...(options.filesystem ? { entries } : {}),
+    ...(sourceTOC ? { sourceTOC } : {}),
   };
   return {
     index,

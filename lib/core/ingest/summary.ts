@@ -84,7 +84,7 @@ export function ingestReport(result: IngestImageResult, seconds: number): Ingest
 /** Returns the report as the lines the command line prints. */
 export function formatReport(report: IngestReport, formatBytes: (n: number) => string): string[] {
   const lines = [
-    `Image: ${report.repoTags[0] ?? report.source} (${report.source})`,
+    report.repoTags.length > 0 ? `Image: ${report.repoTags[0]} (${report.source})` : `Image: ${report.source}`,
     `Manifest digest: ${report.manifestDigest}`,
     `Media type: ${report.manifestMediaType}`,
     `Schema version: ${report.schemaVersion ?? 'unknown'}`,

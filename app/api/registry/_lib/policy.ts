@@ -70,7 +70,14 @@ export function checkSameOrigin(request: Request, env = process.env): void {
 function appOrigins(request: Request, env: NodeJS.ProcessEnv): string[] {
   const configured = env[APP_ORIGIN_ENV];
   if (configured) return configured.split(',').map((origin) => origin.trim());
-  return [new URL(request.url).origin];
+  const url = new URL(request.url);
+  const origins = [url.origin];
+  // `next start -H 127.0.0.1` (Next.js 16.5) names `localhost` in request.url, while the
+  // browser's Origin names the address it connected to. A loopback Host header cannot come
+  // from a rebound DNS name, so that origin counts as this app too.
+  const host = request.headers.get('host');
+  if (host && isLoopbackHost(host)) origins.push(`${url.protocol}//${host}`);
+  return origins;
 }
 
 function parsePatterns(list: string): HostPattern[] {

@@ -45,7 +45,7 @@ function describeError(error: unknown): { status: number; code: string; message:
   if (error instanceof CodedError) {
     return { status: 400, code: error.code, message: error.message };
   }
-  if (isAbortError(error)) {
+  if (isAbortError(error) || isClientGone(error)) {
     return { status: CLIENT_CLOSED_STATUS, code: 'ABORTED', message: 'request aborted' };
   }
   return {
@@ -53,6 +53,14 @@ function describeError(error: unknown): { status: number; code: string; message:
     code: 'INTERNAL',
     message: 'internal error in the registry route; the server log has the details',
   };
+}
+
+/**
+ * Returns true for the error Next.js raises when the browser closes the
+ * request while the route still reads its body (`ResponseAborted` in Next 16).
+ */
+function isClientGone(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'ResponseAborted';
 }
 
 /**
