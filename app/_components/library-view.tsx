@@ -15,6 +15,21 @@ interface LibraryState {
   estimate?: StorageEstimate;
 }
 
+/**
+ * Returns the records grouped by manifest, newest record first in each group
+ * and the groups in the order of their newest record. One image chunked with
+ * several strategies has one record per strategy.
+ */
+function groupByManifest(records: readonly ImageRecord[]): ImageRecord[][] {
+  const groups = new Map<string, ImageRecord[]>();
+  for (const record of [...records].sort((a, b) => b.createdAt - a.createdAt)) {
+    const group = groups.get(record.manifestDigest);
+    if (group) group.push(record);
+    else groups.set(record.manifestDigest, [record]);
+  }
+  return [...groups.values()];
+}
+
 /** The stored images with storage used, quota, delete and clear. */
 export function LibraryView() {
   const { store, error: storeError } = useStore();
@@ -79,44 +94,60 @@ export function LibraryView() {
               <th>Image</th>
               <th>Manifest</th>
               <th>Platform</th>
-              <th>Strategy</th>
+              <th>Strategies</th>
               <th className="num">Layers</th>
               <th className="num">Size</th>
-              <th className="num">Chunks</th>
+              <th className="num">Chunks (newest)</th>
               <th>Imported</th>
               <th />
             </tr>
           </thead>
           <tbody>
-            {images.map((image) => (
-              <tr key={image.key}>
-                <td>
-                  <Link href={`/image?key=${encodeURIComponent(image.key)}`}>{image.repoTags[0] ?? image.sourceName}</Link>
-                  <div className="muted">{image.sourceName}</div>
-                </td>
-                <td className="mono">{shortDigest(image.manifestDigest)}</td>
-                <td>
-                  {image.platform.os}/{image.platform.architecture}
-                </td>
-                <td>
-                  {formatStrategy(image.strategy)}
-                  {image.filesystem ? '' : ' (plain)'}
-                </td>
-                <td className="num">{image.layers.length}</td>
-                <td className="num">{formatBytes(image.layers.reduce((t, l) => t + l.size, 0))}</td>
-                <td className="num">{image.layers.reduce((t, l) => t + l.chunkCount, 0)}</td>
-                <td>{new Date(image.createdAt).toLocaleString()}</td>
-                <td>
-                  <button
-                    disabled={busy}
-                    aria-label={`Delete ${image.repoTags[0] ?? image.sourceName}`}
-                    onClick={() => void run('delete the image', () => store!.deleteImage(image.key))}
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
+            {groupByManifest(images).map((group) => {
+              const [first] = group;
+              const name = first.repoTags[0] ?? first.sourceName;
+              return (
+                <tr key={first.manifestDigest}>
+                  <td>
+                    <Link href={`/image?key=${encodeURIComponent(first.key)}`}>{name}</Link>
+                    <div className="muted">{first.sourceName}</div>
+                  </td>
+                  <td className="mono">{shortDigest(first.manifestDigest)}</td>
+                  <td>
+                    {first.platform.os}/{first.platform.architecture}
+                  </td>
+                  <td>
+                    {group.map((record, i) => (
+                      <div key={record.key}>
+                        <Link href={`/image?key=${encodeURIComponent(record.key)}`}>
+                          {formatStrategy(record.strategy)}
+                          {record.filesystem ? '' : ' (plain)'}
+                        </Link>
+                        {record.estargz && <span className="muted"> · eStargz built</span>}
+                        {i === 0 && group.length > 1 && <span className="muted"> · newest</span>}
+                      </div>
+                    ))}
+                  </td>
+                  <td className="num">{first.layers.length}</td>
+                  <td className="num">{formatBytes(first.layers.reduce((t, l) => t + l.size, 0))}</td>
+                  <td className="num">{first.layers.reduce((t, l) => t + l.chunkCount, 0)}</td>
+                  <td>{new Date(first.createdAt).toLocaleString()}</td>
+                  <td>
+                    <button
+                      disabled={busy}
+                      aria-label={`Delete ${name}`}
+                      onClick={() =>
+                        void run('delete the image', async () => {
+                          for (const record of group) await store!.deleteImage(record.key);
+                        })
+                      }
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}

@@ -62,6 +62,7 @@ export async function importArchive(
             store: options.store,
             concurrency: options.pool.size,
             signal: options.signal,
+            clock: () => performance.now(),
             runLayer: (layerIndex, signal) =>
               options.pool.run(
                 {

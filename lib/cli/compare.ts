@@ -83,7 +83,7 @@ export async function indexForComparison(
           const started = performance.now();
           const result = await withStoreLock(
             'shared',
-            () => ingestImage(image, source.name, { strategy, filesystem: options.filesystem, store }),
+            () => ingestImage(image, source.name, { strategy, filesystem: options.filesystem, store, clock: () => performance.now() }),
             { name: store.lockName },
           );
           const seconds = (performance.now() - started) / 1000;
