@@ -310,7 +310,7 @@ test.describe('push command', () => {
       [['--image', OCI_SAMPLE, '--to', to, '--username', 'u'], '--username needs --password-stdin'],
       [['--image', OCI_SAMPLE, '--to', to, '--password-stdin'], '--password-stdin needs --username'],
       [['--image', OCI_SAMPLE, '--to', to, '--stargz', '--gzip-level', '12'], '--gzip-level must be an integer from 0 to 9, got "12"'],
-      [['--image', OCI_SAMPLE, '--to', to, '--no-such-flag'], "Unknown option '--no-such-flag'"],
+      [['--image', OCI_SAMPLE, '--to', to, '--no-such-flag'], 'unknown flag --no-such-flag'],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(['push', ...args, '--store', store]);
