@@ -11,12 +11,15 @@ import { CompareShare } from './compare-share';
 import { CompareStrategyPicker } from './compare-strategy-picker';
 
 interface Choice {
-  /** Manifest digests of the chosen images; undefined until the user changes it, meaning all. */
+  /** Manifest digests of the chosen images; undefined until the user changes it, meaning the first DEFAULT_IMAGE_COUNT. */
   images?: string[];
   strategies: StrategyParams[];
   chosen: string[];
   filesystem: boolean;
 }
+
+/** Images ticked before the user picks: each one adds an index per strategy to the store. */
+const DEFAULT_IMAGE_COUNT = 2;
 
 const INITIAL_CHOICE: Choice = {
   strategies: [...DEFAULT_COMPARE_STRATEGIES],
@@ -30,7 +33,8 @@ export function CompareView() {
   const [choice, setChoice] = useState<Choice>(INITIAL_CHOICE);
   const running = state.phase === 'running';
 
-  const chosenImages = choice.images ?? state.images.map((image) => image.manifestDigest);
+  // By default only the first two images, because every image and strategy pair is indexed and kept.
+  const chosenImages = choice.images ?? state.images.slice(0, DEFAULT_IMAGE_COUNT).map((image) => image.manifestDigest);
   const images = state.images.filter((image) => chosenImages.includes(image.manifestDigest));
   const strategies = choice.strategies.filter((s) => choice.chosen.includes(formatStrategy(s)));
 

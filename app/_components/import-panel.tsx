@@ -38,7 +38,7 @@ export function ImportPanel() {
   const [dragging, setDragging] = useState(false);
   const [chosen, setChosen] = useState<number[] | undefined>(undefined);
   const [sampleError, setSampleError] = useState<string>();
-  const running = state.phase === 'running' || state.phase === 'reading';
+  const running = state.phase === 'running' || state.phase === 'reading' || state.phase === 'cancelling';
 
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
@@ -165,6 +165,11 @@ export function ImportPanel() {
           <LayerProgressList
             layers={Object.values(state.layers).sort((a, b) => a.imageIndex - b.imageIndex || a.layerIndex - b.layerIndex)}
           />
+          {state.phase === 'cancelling' && (
+            <p className="muted" role="status">
+              Cancelling: removing the chunks this import stored…
+            </p>
+          )}
           {state.phase === 'cancelled' && <p className="muted">Import cancelled; nothing of it was kept.</p>}
           {state.error && <p className="error" role="alert">{state.error}</p>}
         </div>

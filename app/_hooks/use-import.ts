@@ -16,7 +16,7 @@ export interface LayerProgressView extends LayerProgress {
   updatedAt: number;
 }
 
-export type ImportPhase = 'idle' | 'reading' | 'ready' | 'running' | 'done' | 'cancelled' | 'failed';
+export type ImportPhase = 'idle' | 'reading' | 'ready' | 'running' | 'cancelling' | 'done' | 'cancelled' | 'failed';
 
 export interface ImportState {
   phase: ImportPhase;
@@ -26,6 +26,13 @@ export interface ImportState {
   layers: Record<string, LayerProgressView>;
   imported: ImportedImage[];
   error?: string;
+}
+
+/** Returns the error message without a leading `reading FILE: `, which the sentence around it already names. */
+function withoutFilePrefix(error: unknown, fileName: string): string {
+  const message = (error as Error).message ?? String(error);
+  const prefix = `reading ${fileName}: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }
 
 const INITIAL: ImportState = { phase: 'idle', images: {}, layers: {}, imported: [] };
@@ -46,7 +53,7 @@ export function useImport() {
       setState({ ...INITIAL, phase: 'ready', file, archive });
     } catch (error) {
       console.error(`reading ${file.name}`, error);
-      setState({ ...INITIAL, phase: 'failed', file, error: `Couldn't read ${file.name}: ${(error as Error).message}` });
+      setState({ ...INITIAL, phase: 'failed', file, error: `Couldn't read ${file.name}: ${withoutFilePrefix(error, file.name)}` });
     }
   }, []);
 
@@ -85,7 +92,7 @@ export function useImport() {
           return;
         }
         console.error(`importing ${file.name}`, error);
-        setState((s) => ({ ...s, phase: 'failed', error: `Couldn't import ${file.name}: ${(error as Error).message}` }));
+        setState((s) => ({ ...s, phase: 'failed', error: `Couldn't import ${file.name}: ${withoutFilePrefix(error, file.name)}` }));
       } finally {
         controller.current = undefined;
       }
@@ -93,7 +100,12 @@ export function useImport() {
     [state],
   );
 
-  const cancel = useCallback(() => controller.current?.abort(), []);
+  const cancel = useCallback(() => {
+    if (!controller.current) return;
+    controller.current.abort();
+    // Workers stop at once; removing the chunks they stored takes a moment longer.
+    setState((s) => (s.phase === 'running' ? { ...s, phase: 'cancelling' } : s));
+  }, []);
 
   return { state, choose, start, cancel };
 }

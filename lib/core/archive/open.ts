@@ -5,6 +5,7 @@
  * members are read here; layers are read when the caller opens them.
  */
 import type { ByteSource } from '../bytes';
+import { SNIFF_BYTES, sniffCompression } from '../compression';
 import { InvalidArchiveError, InvalidInputError } from '../errors';
 import type { DockerSaveItem } from './docker-save';
 import { digestFromPath, dockerSaveSlots, parseDockerManifest } from './docker-save';
@@ -13,6 +14,29 @@ import type { MemberTable } from './members';
 import { MAX_METADATA_BYTES } from './metadata';
 import { ociLayoutSlots } from './oci-layout';
 import type { ArchiveFormat, ImageArchive, ImageSlot } from './types';
+
+/**
+ * Rejects a file that is not a plain tar before its headers are walked, so a
+ * compressed archive or another kind of file gets a message that says so
+ * instead of a checksum error at offset 0.
+ */
+async function checkOuterFormat(source: ByteSource): Promise<void> {
+  if (source.size === 0) {
+    throw new InvalidArchiveError(`reading ${source.name}: the file is empty, not an image archive`);
+  }
+  const format = sniffCompression(await source.read(0, SNIFF_BYTES));
+  if (format === 'gzip' || format === 'zstd') {
+    throw new InvalidArchiveError(
+      `reading ${source.name}: the file is ${format}-compressed; image archives are plain tar files, ` +
+        `so decompress it first (docker save and skopeo write them uncompressed)`,
+    );
+  }
+  if (format === 'unknown') {
+    throw new InvalidArchiveError(
+      `reading ${source.name}: not a tar archive (no tar header at offset 0); expected docker save output or an OCI image-layout tar`,
+    );
+  }
+}
 
 /**
  * Returns the archive's image list and a loader per image. Throws
@@ -24,6 +48,7 @@ export async function openImageArchive(
   source: ByteSource,
   options: { signal?: AbortSignal } = {},
 ): Promise<ImageArchive> {
+  await checkOuterFormat(source);
   const table = await readMemberTable(source, options);
   const hasIndex = table.has('index.json');
   const hasDockerManifest = table.has('manifest.json');
