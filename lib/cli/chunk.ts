@@ -177,6 +177,7 @@ export async function chunkCommand(argv: string[], output: Output): Promise<numb
   const platform = platformFlag(values.platform as string | undefined);
   const stargz = flagValue('stargz', values.stargz as string | undefined, false);
   const convert = stargz ? convertFlags(values) : undefined;
+
   const store = new FsChunkStore({ root: (values.store as string | undefined) ?? DEFAULT_STORE_ROOT });
   const source = await openArchiveFile(values.image);
   const reports: (IngestReport & { estargz?: StargzReport })[] = [];
@@ -212,6 +213,7 @@ export async function chunkCommand(argv: string[], output: Output): Promise<numb
     await source.close();
     await store.close();
   }
+
   if (values.json) {
     output.out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
   } else {

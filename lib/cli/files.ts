@@ -13,13 +13,21 @@ const REASONS: Record<string, string> = {
 
 /**
  * Opens the image archive at `path` for reading. Throws InvalidInputError
- * naming the path when it is missing, unreadable or a folder.
+ * naming the path when it is missing, unreadable, a folder or not a
+ * regular file.
  */
 export async function openArchiveFile(path: string): Promise<FileSource> {
   const where = `opening ${path}`;
   try {
-    if ((await stat(path)).isDirectory()) {
+    const info = await stat(path);
+    if (info.isDirectory()) {
       throw new InvalidInputError(`${where}: is a folder, expected an image archive file`);
+    }
+    // Archives are read by offset, and opening a FIFO would wait for a writer forever.
+    if (!info.isFile()) {
+      throw new InvalidInputError(
+        `${where}: is not a regular file (a pipe, device or socket); save the archive to a file first`,
+      );
     }
     return await openFileSource(path);
   } catch (error) {

@@ -3,7 +3,7 @@ import { formatBytes } from '../core/format';
 import type { LayerOutcome } from '../core/ingest/image';
 import type { LayerProgress } from '../core/ingest/layer';
 
-/** Seconds between two progress lines of one layer. */
+/** Milliseconds between two progress lines of one layer. */
 const PROGRESS_INTERVAL_MS = 1000;
 
 /**

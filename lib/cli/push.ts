@@ -27,6 +27,7 @@ import { withStoreLock } from '../store/store-lock';
 import { UsageError, flagValue, integerFlag, parseFlags } from './args';
 import type { Options } from './args';
 import { STRATEGY_FLAGS, pickImages, platformFlag, strategyFromFlags } from './chunk';
+import { openArchiveFile } from './files';
 import type { Output } from './main';
 
 export const PUSH_HELP = `usage: chunked-containers push --image ARCHIVE --to REGISTRY/REPOSITORY[:TAG] [flags]
@@ -267,7 +268,7 @@ export async function pushCommand(argv: string[], output: Output): Promise<numbe
   const auth = await readAuth(values);
 
   const store = new FsChunkStore({ root: (values.store as string | undefined) ?? DEFAULT_STORE_ROOT });
-  const source = await openFileSource(values.image);
+  const source = await openArchiveFile(values.image);
   let result: PushResult;
   let record: ImageRecord;
   try {

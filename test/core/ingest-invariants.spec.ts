@@ -78,7 +78,7 @@ function boundaryLayer(compression: LayerSpec['compression']): LayerSpec {
   };
 }
 
-/** A layer with a file of `mib` MiB, read in several pieces. */
+/** Returns a layer with one file of `mib` MiB, which the ingest reads in several pieces. */
 function largeLayer(seed: number, mib: number): LayerSpec {
   return {
     entries: [{ type: 'file', path: `large-${seed}.bin`, size: mib << 20, content: { random: seed } }],
@@ -346,7 +346,7 @@ for (const kind of STORE_KINDS) {
 
     test('should reject a layer blob cut short', async () => {
       const { store } = opened;
-      const cases: { layer: LayerSpec; filesystem: boolean; error: typeof CodedError; code: string }[] = [
+      const cases: { layer: LayerSpec; filesystem: boolean; error: abstract new (...args: never[]) => CodedError; code: string }[] = [
         { layer: { ...smallLayer(22, 'gzip'), truncateTo: 60_000 }, filesystem: true, error: InvalidInputError, code: 'INVALID_INPUT' },
         { layer: { ...smallLayer(23), truncateTo: 60_000 }, filesystem: true, error: InvalidTarError, code: 'TAR_INVALID' },
         { layer: { ...smallLayer(23), truncateTo: 60_000 }, filesystem: false, error: DigestMismatchError, code: 'DIGEST_MISMATCH' },

@@ -35,8 +35,8 @@ function mixedLayer(files: number, mib: number, compression: LayerSpec['compress
 /**
  * Returns the peak growth of heapUsed + arrayBuffers over the baseline while
  * `run` runs. Chunk copies and inflated pieces that the ingest has released
- * linger until V8 collects them, which adds tens of MiB of noise, so a sample
- * above `bound` is taken again right after a full collection: only memory
+ * linger until V8 collects them, which adds tens of MiB of noise. So a sample
+ * above `bound` is taken again right after a full collection, and only memory
  * still live then counts against the bound.
  */
 async function peakGrowth(run: () => Promise<void>, bound: number): Promise<number> {

@@ -7,7 +7,7 @@
 import type { ChunkStore } from '../../store/chunk-store';
 import type { StrategyParams } from '../chunk/strategy';
 import type { Digest } from '../digest';
-import { CodedError, abortError } from '../errors';
+import { abortError } from '../errors';
 import type { ImageRecord, LayerIndex, LayerSummary } from '../layer-index';
 import type { ArchiveImage } from '../archive/types';
 import { finishManifest } from './manifest';
@@ -25,7 +25,7 @@ export interface LayerOutcome {
   chunksNew: number;
   chunksDeduplicated: number;
   bytesNew: number;
-  /** True when the store did not hold this layer index before. */
+  /** True when the store did not contain this layer index before. */
   indexNew: boolean;
 }
 
@@ -153,7 +153,7 @@ export async function runLayerHere(
 }
 
 /**
- * Stores a layer index unless the store holds it already, as it does when
+ * Stores a layer index unless the store contains it already, as it does when
  * another image or an earlier ingest has the same layer and strategy.
  * Returns true when the index was new.
  */
@@ -167,7 +167,7 @@ export async function storeIndex(
     await store.getIndex(indexDigest, { signal });
     return false;
   } catch (error) {
-    if (!(error instanceof CodedError && error.code === 'NOT_FOUND')) throw error;
+    if ((error as { code?: unknown } | null)?.code !== 'NOT_FOUND') throw error;
   }
   await store.putIndex(indexDigest, index, { signal });
   return true;
