@@ -38,7 +38,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   projects: [
-    { name: 'node', testMatch: /(core|cli|store|registry|estargz)\/.*\.spec\.ts$/ },
+    { name: 'node', testMatch: /(core|cli|store|registry|estargz|adversarial)\/.*\.spec\.ts$/ },
     {
       name: 'browser',
       testMatch: /browser\/.*\.spec\.ts$/,

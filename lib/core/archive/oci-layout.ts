@@ -30,6 +30,14 @@ import type { ArchiveImage, ArchiveImageEntry, ArchiveLayer, ImageSlot } from '.
 /** Nested indexes followed below index.json before the layout counts as malformed. */
 const MAX_INDEX_DEPTH = 8;
 
+/**
+ * Descriptors walked below index.json, nested ones included, before the
+ * layout counts as malformed. Nested indexes may list the same child many
+ * times, so without this bound a small archive could name exponentially
+ * many manifests.
+ */
+const MAX_INDEX_DESCRIPTORS = 10_000;
+
 /** Checks `oci-layout`; only image layout version 1.x is read. */
 export async function checkLayoutVersion(table: MemberTable): Promise<void> {
   const archive = table.source.name;
@@ -81,12 +89,18 @@ export async function ociLayoutSlots(
   const bytes = await table.readSmall('index.json', MAX_METADATA_BYTES);
   const index = asArchiveError(table.source.name, () => parseImageIndex(bytes, 'index.json'));
   const slots: ImageSlot[] = [];
+  const walk: IndexWalk = { descriptorsLeft: MAX_INDEX_DESCRIPTORS };
   for (const [group, top] of index.manifests.entries()) {
     if (isAttestation(top)) continue;
-    const candidates = await collect(table, { group, top, descriptor: top }, 0, new Set());
+    const candidates = await collect(table, { group, top, descriptor: top }, 0, new Set(), walk);
     for (const candidate of candidates) slots.push(await probe(table, candidate, dockerTags));
   }
   return slots;
+}
+
+/** What one walk over index.json and its nested indexes may still visit. */
+interface IndexWalk {
+  descriptorsLeft: number;
 }
 
 /** Walks nested indexes down to manifest descriptors. */
@@ -95,8 +109,15 @@ async function collect(
   candidate: Candidate,
   depth: number,
   seen: Set<string>,
+  walk: IndexWalk,
 ): Promise<Candidate[]> {
   const { descriptor } = candidate;
+  if (--walk.descriptorsLeft < 0) {
+    throw new InvalidArchiveError(
+      `reading ${table.source.name}: index.json and its nested indexes list more than ` +
+        `${MAX_INDEX_DESCRIPTORS} descriptors`,
+    );
+  }
   if (isManifestMediaType(descriptor.mediaType)) return [candidate];
   if (!isIndexMediaType(descriptor.mediaType)) {
     return [{ ...candidate, problem: `media type ${descriptor.mediaType} is not an image` }];
@@ -116,7 +137,8 @@ async function collect(
   for (const child of index.manifests) {
     if (isAttestation(child)) continue;
     const next = { ...candidate, descriptor: child };
-    found.push(...(await collect(table, next, depth + 1, new Set([...seen, descriptor.digest]))));
+    const nested = new Set([...seen, descriptor.digest]);
+    found.push(...(await collect(table, next, depth + 1, nested, walk)));
   }
   return found;
 }

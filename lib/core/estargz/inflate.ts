@@ -37,18 +37,25 @@ export async function* gunzipRange(
   if (end <= offset) throw fail('empty range');
   let read = 0;
   for await (const piece of readRange(source, offset, end - offset, options)) {
-    read += piece.length;
-    try {
-      gunzip.push(piece, offset + read >= end);
-    } catch (error) {
-      throw fail(error);
+    // Small pushes bound each output burst, since deflate expands up to about 1032 times.
+    for (let at = 0; at < piece.length; at += PUSH_INPUT_BYTES) {
+      const part = piece.subarray(at, at + PUSH_INPUT_BYTES);
+      read += part.length;
+      try {
+        gunzip.push(part, offset + read >= end);
+      } catch (error) {
+        throw fail(error);
+      }
+      yield* out;
+      out = [];
+      if (laterMember) return;
     }
-    yield* out;
-    out = [];
-    if (laterMember) return;
   }
   if (offset + read < end) throw fail('unexpected end of blob');
 }
+
+/** Compressed bytes pushed into the inflater at once: at most about 16 MiB come out. */
+const PUSH_INPUT_BYTES = 16 << 10;
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message.toLowerCase();

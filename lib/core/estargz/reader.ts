@@ -15,6 +15,12 @@ import { parseTOC } from './toc';
 import { TOC_TAR_NAME } from './types';
 import type { TOC } from './types';
 
+/**
+ * Largest TOC JSON read: 128 MiB, several hundred thousand entries. The TOC
+ * is held in memory whole, and a small gzip member can inflate to gigabytes.
+ */
+export const MAX_TOC_BYTES = 128 << 20;
+
 /** A blob without an eStargz or stargz footer, such as a plain tar.gz layer. */
 export class NotEStargzError extends InvalidInputError {
   override name = 'NotEStargzError';
@@ -84,6 +90,12 @@ async function readTOCEntry(
         throw new InvalidInputError(
           `reading ${where}: tar entry is ${JSON.stringify(event.entry.path)}, ` +
             `expected ${TOC_TAR_NAME}`,
+        );
+      }
+      if (event.entry.size > MAX_TOC_BYTES) {
+        throw new InvalidInputError(
+          `reading ${where}: ${TOC_TAR_NAME} is ${event.entry.size} bytes, ` +
+            `more than the ${MAX_TOC_BYTES}-byte limit`,
         );
       }
       found = true;

@@ -29,12 +29,72 @@ export interface MergedFilesystem {
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 
-/** Returns the path without `./`, leading or trailing slashes. */
+/**
+ * Returns the path relative to the root with `.` and empty segments dropped
+ * and `..` applied, never above the root, as extraction under a root folder
+ * resolves it. So `./a//b`, `/a/b` and `../../a/b` all name `a/b`.
+ */
 export function normalizePath(path: string): string {
-  let out = path;
-  while (out.startsWith('./')) out = out.slice(2);
-  out = out.replace(/^\/+/, '').replace(/\/+$/, '');
-  return out === '.' ? '' : out;
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return parts.join('/');
+}
+
+/**
+ * Merged entries by path, with the set of paths below each directory path,
+ * so that a whiteout removes a subtree without scanning the whole tree.
+ */
+class MergedTree {
+  private readonly entries = new Map<string, MergedEntry>();
+  /** Paths at any depth below each directory path; the root ('') has every path and no set. */
+  private readonly below = new Map<string, Set<string>>();
+
+  get(path: string): MergedEntry | undefined {
+    return this.entries.get(path);
+  }
+
+  set(path: string, entry: MergedEntry): void {
+    if (!this.entries.has(path)) {
+      for (const ancestor of ancestorsOf(path)) {
+        let paths = this.below.get(ancestor);
+        if (!paths) this.below.set(ancestor, (paths = new Set()));
+        paths.add(path);
+      }
+    }
+    this.entries.set(path, entry);
+  }
+
+  delete(path: string): void {
+    if (!this.entries.delete(path)) return;
+    for (const ancestor of ancestorsOf(path)) {
+      const paths = this.below.get(ancestor);
+      paths?.delete(path);
+      if (paths?.size === 0) this.below.delete(ancestor);
+    }
+  }
+
+  /** Returns the paths below `dir` at any depth, as a copy that removals do not disturb. */
+  under(dir: string): string[] {
+    if (dir === '') return [...this.entries.keys()];
+    return [...(this.below.get(dir) ?? [])];
+  }
+
+  values(): IterableIterator<MergedEntry> {
+    return this.entries.values();
+  }
+}
+
+/** Returns every proper prefix directory of `path`: `a/b/c` gives `a` and `a/b`. */
+function ancestorsOf(path: string): string[] {
+  const ancestors: string[] = [];
+  for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+    ancestors.push(path.slice(0, slash));
+  }
+  return ancestors;
 }
 
 function parentOf(path: string): string {
@@ -48,7 +108,7 @@ function baseOf(path: string): string {
 
 /** Applies `layers` (base first) and returns the merged tree and waste per layer. */
 export function mergeLayers(layers: readonly (readonly TarEntry[])[]): MergedFilesystem {
-  const tree = new Map<string, MergedEntry>();
+  const tree = new MergedTree();
   const waste: LayerWaste[] = layers.map((_, layerIndex) => ({ layerIndex, wastedBytes: 0, wastedFiles: 0 }));
 
   const remove = (path: string) => {
@@ -61,9 +121,9 @@ export function mergeLayers(layers: readonly (readonly TarEntry[])[]): MergedFil
     }
   };
   const removeChildren = (dir: string, below: number) => {
-    const prefix = dir === '' ? '' : `${dir}/`;
-    for (const [path, merged] of [...tree]) {
-      if (merged.layerIndex < below && path.startsWith(prefix) && path !== dir) remove(path);
+    for (const path of tree.under(dir)) {
+      const merged = tree.get(path);
+      if (merged && merged.layerIndex < below) remove(path);
     }
   };
 
