@@ -44,7 +44,7 @@ export function configFor(diffIDs: string[]): Uint8Array {
   });
 }
 
-/** A small layer tar of a few files, different for each seed. */
+/** Returns a small layer tar of a few files, different for each seed. */
 export function smallLayerTar(seed: number): Uint8Array {
   return tarOf([
     { path: 'etc/' },
@@ -140,7 +140,7 @@ export function ociLayout(blobs: Blob[], index: unknown, extra: MemberSpec[] = [
   return tarOf(members);
 }
 
-/** Returns the blobs and index of a one-image OCI layout with the given layers. */
+/** Returns the config, layer and manifest blobs of one image, and its manifest blob. */
 export function ociImage(layers: Blob[], diffIDs: string[]): { blobs: Blob[]; manifest: Blob } {
   const config = blob('application/vnd.oci.image.config.v1+json', configFor(diffIDs));
   const manifest = blob(

@@ -107,7 +107,7 @@ test.describe('chunk command with hostile flags', () => {
   });
 });
 
-/** Mounts a tmpfs of `size` at `path`; returns false where mounting is not allowed. */
+/** Mounts a tmpfs with `options` at `path`, and returns false where mounting is not allowed. */
 function mountTmpfs(path: string, options: string): boolean {
   const run = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', path], { stdio: 'ignore' });
   return run.status === 0;
@@ -128,7 +128,7 @@ test.describe('chunk command with a full store', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  test('should keep the stored image and leave no files when the store fills up', async () => {
+  test('should keep a full store clean', async () => {
     test.skip(!mounted, 'cannot mount a tmpfs here');
     const store = join(work, 'mnt', 'store');
     const good = await runCli(['chunk', '--image', SMALL_ARCHIVE, '--store', store, '--json']);

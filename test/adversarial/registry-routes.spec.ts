@@ -2,7 +2,7 @@
  * The registry push routes under hostile requests: registry hosts that try
  * to reach another address, forged origins, header injection and
  * credentials. The global fetch is replaced by a recorder that never
- * connects, so the test sees every request that would leave the server.
+ * connects, so the test records every request that would leave the server.
  */
 import { expect, test } from '@playwright/test';
 import { REGISTRY_ROUTES, ROUTE_HEADERS } from '../../lib/registry/wire';

@@ -9,7 +9,7 @@ import { decompress } from '../../lib/core/compression';
 import { InvalidInputError } from '../../lib/core/errors';
 import { KNOWN_GAP, smallLayerTar } from './builders';
 
-/** zstd's own decoder refuses windows above 2^27 bytes unless told otherwise (ZSTD_WINDOWLOG_LIMIT_DEFAULT). */
+/** The zstd command rejects windows above 2^27 bytes unless --long or --memory raises its limit. */
 const WINDOW_LIMIT_BYTES = 1 << 27;
 
 function hasZstd(): boolean {

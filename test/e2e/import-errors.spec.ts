@@ -70,9 +70,9 @@ test.describe('import page errors', () => {
     expect(before.rows).toBe(1);
 
     const unreadable: [string, string][] = [
-      [repoPath(`${GCR}/no_manifest.tar`), "Couldn't read no_manifest.tar: reading no_manifest.tar: neither manifest.json (docker save) nor index.json (OCI image layout) is in the archive"],
-      [repoPath(`${GCR}/null_manifest.tar`), "Couldn't read null_manifest.tar: reading null_manifest.tar: manifest.json: expected a JSON array of images, got null"],
-      [notTar, "Couldn't read notes.tar: reading notes.tar: "],
+      [repoPath(`${GCR}/no_manifest.tar`), "Couldn't read no_manifest.tar: neither manifest.json (docker save) nor index.json (OCI image layout) is in the archive"],
+      [repoPath(`${GCR}/null_manifest.tar`), "Couldn't read null_manifest.tar: manifest.json: expected a JSON array of images, got null"],
+      [notTar, "Couldn't read notes.tar: not a tar archive (no tar header at offset 0)"],
     ];
     for (const [path, message] of unreadable) {
       await chooseFile(page, path);

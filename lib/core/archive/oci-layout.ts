@@ -98,7 +98,7 @@ export async function ociLayoutSlots(
   return slots;
 }
 
-/** What one walk over index.json and its nested indexes may still visit. */
+/** Budget of one walk over index.json and its nested indexes. */
 interface IndexWalk {
   descriptorsLeft: number;
 }
