@@ -112,7 +112,7 @@ export function LibraryView() {
                     <Link href={`/image?key=${encodeURIComponent(first.key)}`}>{name}</Link>
                     <div className="muted">{first.sourceName}</div>
                   </td>
-                  <td className="mono">{shortDigest(first.manifestDigest)}</td>
+                  <td className="mono nowrap">{shortDigest(first.manifestDigest)}</td>
                   <td>
                     {first.platform.os}/{first.platform.architecture}
                   </td>
