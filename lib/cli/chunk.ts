@@ -17,9 +17,8 @@ import { layerDoneLine, progressPrinter } from './progress';
 import { UsageError, flagValue, integerFlag, parseFlags } from './args';
 import type { Options } from './args';
 import type { Output } from './main';
-import { writeStargz } from './stargz';
+import { STARGZ_FLAGS, convertFlags, writeStargz } from './stargz';
 import type { StargzFiles } from './stargz';
-import type { ConvertOptions } from '../core/convert/estargz';
 
 export const CHUNK_HELP = `usage: chunked-containers chunk --image ARCHIVE [flags]
 
@@ -59,10 +58,7 @@ const FLAGS: Options = {
   ...STRATEGY_FLAGS,
   platform: { type: 'string' },
   store: { type: 'string' },
-  stargz: { type: 'string' },
-  'stargz-chunk-size-kb': { type: 'string' },
-  'gzip-level': { type: 'string' },
-  'prioritized-files': { type: 'string' },
+  ...STARGZ_FLAGS,
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -117,7 +113,7 @@ export function pickImages(archive: ImageArchive, platform: Platform | undefined
   return groups.map((group) => selectImage(archive, { platform, group }));
 }
 
-/** What `--stargz` wrote, for the report. */
+/** Files and digests that `--stargz` wrote, for the report. */
 export interface StargzReport {
   manifestDigest: string;
   configDigest: string;
@@ -148,21 +144,6 @@ function formatStargzReport(report: StargzReport): string[] {
     ...report.layers.map((l, i) => `  [${i}] ${l.digest} (${l.size} bytes), TOC ${l.tocDigest} -> ${l.file}`),
     `eStargz bundle: ${report.bundle}`,
   ];
-}
-
-function convertFlags(values: Record<string, unknown>): ConvertOptions {
-  const level = values['gzip-level'] === undefined ? 9 : Number(values['gzip-level']);
-  if (!Number.isInteger(level) || level < 0 || level > 9) {
-    throw new UsageError(`--gzip-level must be an integer from 0 to 9, got ${JSON.stringify(values['gzip-level'])}`);
-  }
-  const prioritized = typeof values['prioritized-files'] === 'string'
-    ? (values['prioritized-files'] as string).split(',').map((p) => p.trim()).filter(Boolean)
-    : [];
-  return {
-    chunkSize: integerFlag('stargz-chunk-size-kb', values['stargz-chunk-size-kb'] as string | undefined, 4096) * 1024,
-    level,
-    prioritizedFiles: prioritized,
-  };
 }
 
 export async function chunkCommand(argv: string[], output: Output): Promise<number> {

@@ -24,8 +24,9 @@ import type { PushImageInput, PushProgress, PushResult } from '../registry/push-
 import { parseRegistryHost, parseRepository, parseTag } from '../registry/target';
 import { DEFAULT_STORE_ROOT, FsChunkStore } from '../store/fs-chunk-store';
 import { withStoreLock } from '../store/store-lock';
-import { UsageError, flagValue, integerFlag, parseFlags } from './args';
+import { UsageError, flagValue, parseFlags } from './args';
 import type { Options } from './args';
+import { STARGZ_FLAGS, convertFlags } from './stargz';
 import { STRATEGY_FLAGS, pickImages, platformFlag, strategyFromFlags } from './chunk';
 import { openArchiveFile } from './files';
 import type { Output } from './main';
@@ -61,10 +62,7 @@ const FLAGS: Options = {
   ...STRATEGY_FLAGS,
   platform: { type: 'string' },
   store: { type: 'string' },
-  stargz: { type: 'string' },
-  'stargz-chunk-size-kb': { type: 'string' },
-  'gzip-level': { type: 'string' },
-  'prioritized-files': { type: 'string' },
+  ...STARGZ_FLAGS,
   username: { type: 'string' },
   'password-stdin': { type: 'boolean' },
   // Declared only to reject it with a pointer to --password-stdin.
@@ -137,20 +135,6 @@ async function readAuth(values: Record<string, unknown>): Promise<RegistryAuth |
   }
   if (!values['password-stdin']) throw new UsageError('--username needs --password-stdin; the password is read from stdin only');
   return { type: 'basic', username, password: await readPassword(process.stdin) };
-}
-
-function convertFlags(values: Record<string, unknown>): ConvertOptions {
-  const levelText = values['gzip-level'] as string | undefined;
-  const level = levelText === undefined ? 9 : Number(levelText);
-  if (!Number.isInteger(level) || level < 0 || level > 9) {
-    throw new UsageError(`--gzip-level must be an integer from 0 to 9, got ${JSON.stringify(levelText)}`);
-  }
-  const list = values['prioritized-files'] as string | undefined;
-  return {
-    chunkSize: integerFlag('stargz-chunk-size-kb', values['stargz-chunk-size-kb'] as string | undefined, 4096) * 1024,
-    level,
-    prioritizedFiles: list ? list.split(',').map((path) => path.trim()).filter(Boolean) : [],
-  };
 }
 
 type PushContent = Pick<PushImageInput, 'manifest' | 'config' | 'layers'>;

@@ -14,6 +14,32 @@ import type { ConvertOptions } from '../core/convert/estargz';
 import type { EStargzImage, EStargzLayer, ImageRecord } from '../core/layer-index';
 import type { FsChunkStore } from '../store/fs-chunk-store';
 import { withStoreLock } from '../store/store-lock';
+import { UsageError, integerFlag } from './args';
+import type { Options } from './args';
+
+/** Flags of the eStargz conversion, shared by `chunk` and `push`. */
+export const STARGZ_FLAGS: Options = {
+  stargz: { type: 'string' },
+  'stargz-chunk-size-kb': { type: 'string' },
+  'gzip-level': { type: 'string' },
+  'prioritized-files': { type: 'string' },
+};
+
+/** Reads the eStargz flags into conversion options; a bad value is a usage error. */
+export function convertFlags(values: Record<string, unknown>): ConvertOptions {
+  const levelText = values['gzip-level'] as string | undefined;
+  const level = levelText === undefined ? 9 : Number(levelText);
+  if (!Number.isInteger(level) || level < 0 || level > 9) {
+    throw new UsageError(`--gzip-level must be an integer from 0 to 9, got ${JSON.stringify(levelText)}`);
+  }
+  const list = values['prioritized-files'] as string | undefined;
+  const chunkSizeKiB = integerFlag('stargz-chunk-size-kb', values['stargz-chunk-size-kb'] as string | undefined, 4096);
+  return {
+    chunkSize: chunkSizeKiB * 1024,
+    level,
+    prioritizedFiles: list ? list.split(',').map((path) => path.trim()).filter(Boolean) : [],
+  };
+}
 
 /** Writes `pieces` to `path` through a temporary file, so a failed write leaves no file under that name. */
 export async function writeStreamToFile(pieces: AsyncIterable<Uint8Array>, path: string): Promise<number> {

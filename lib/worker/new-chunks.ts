@@ -19,7 +19,7 @@ export function reportingNew(store: ChunkStore, storedNew: Set<string>): ChunkSt
     const fresh = await store.putMany(chunks, options);
     return fresh.map((isNew, i) => {
       if (!storedNew.has(chunks[i].digest)) return isNew;
-      // Count a chunk once even if the layer holds it several times.
+      // Count a chunk once even if the layer contains it several times.
       storedNew.delete(chunks[i].digest);
       return true;
     });

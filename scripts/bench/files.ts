@@ -1,31 +1,15 @@
 /** File and process helpers of the benchmark (Node only). */
 import { execFile } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { openImageArchive } from '../../lib/core/archive/open';
 import { decompress } from '../../lib/core/compression';
 import { openFileSource } from '../../lib/node/file-source';
 import type { BenchImage } from './images';
 
-/** Writes `pieces` to `path` and returns the byte count. */
-export async function writeStreamToFile(pieces: AsyncIterable<Uint8Array>, path: string): Promise<number> {
-  const file = createWriteStream(path);
-  let size = 0;
-  try {
-    for await (const piece of pieces) {
-      size += piece.length;
-      if (!file.write(piece)) await once(file, 'drain');
-    }
-    file.end();
-    await once(file, 'finish');
-  } catch (error) {
-    file.destroy();
-    throw error;
-  }
-  return size;
-}
+import { writeStreamToFile } from '../../lib/cli/stargz';
+
+export { writeStreamToFile };
 
 export interface RunResult {
   status: number;

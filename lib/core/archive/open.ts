@@ -17,8 +17,8 @@ import type { ArchiveFormat, ImageArchive, ImageSlot } from './types';
 
 /**
  * Rejects a file that is not a plain tar before its headers are walked, so a
- * compressed archive or another kind of file gets a message that says so
- * instead of a checksum error at offset 0.
+ * compressed archive or another kind of file gets a message naming its
+ * format instead of a checksum error at offset 0.
  */
 async function checkOuterFormat(source: ByteSource): Promise<void> {
   if (source.size === 0) {

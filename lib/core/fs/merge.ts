@@ -155,6 +155,10 @@ export function mergeLayers(layers: readonly (readonly TarEntry[])[]): MergedFil
     }
   });
 
-  const entries = [...tree.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const byPath = (a: MergedEntry, b: MergedEntry) => {
+    if (a.path === b.path) return 0;
+    return a.path < b.path ? -1 : 1;
+  };
+  const entries = [...tree.values()].sort(byPath);
   return { entries, waste };
 }

@@ -20,7 +20,9 @@ export class ChunkAssembler {
   /** Removes and returns the bytes from `start` up to stream offset `end`. */
   take(end: number): Uint8Array {
     const size = end - this.start;
-    assert(size > 0 && size <= this.held, `cut at ${end} outside held bytes ${this.start}..${this.start + this.held}`);
+    // Messages are built only on failure, because this runs once per chunk.
+    if (size <= 0) assert(false, `cut at ${end} is not after the chunk start ${this.start}`);
+    if (size > this.held) assert(false, `cut at ${end} is past the buffered bytes ${this.start}..${this.start + this.held}`);
     const out = new Uint8Array(size);
     let filled = 0;
     while (filled < size) {

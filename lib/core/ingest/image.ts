@@ -13,9 +13,9 @@ import type { ArchiveImage } from '../archive/types';
 import { finishManifest } from './manifest';
 import { imageKey } from './image-key';
 import { ingestLayer } from './layer';
-import type { IngestLayerOptions, LayerProgress } from './layer';
+import type { IngestLayerOptions, IngestLayerResult, LayerProgress } from './layer';
 
-/** What one layer's ingest reports back once its index is stored. */
+/** Outcome of one layer's ingest, reported once its index is stored. */
 export interface LayerOutcome {
   layerIndex: number;
   layerDigest: Digest;
@@ -138,7 +138,17 @@ export async function runLayerHere(
     signal: signal ?? options.signal,
     onProgress: options.onProgress,
   });
-  const indexNew = await storeIndex(options.store, result.indexDigest, result.index, signal);
+  return storeLayerResult(options.store, layerIndex, result, signal);
+}
+
+/** Stores the index of an ingested layer and returns the layer's outcome. */
+export async function storeLayerResult(
+  store: ChunkStore,
+  layerIndex: number,
+  result: IngestLayerResult,
+  signal?: AbortSignal,
+): Promise<LayerOutcome> {
+  const indexNew = await storeIndex(store, result.indexDigest, result.index, signal);
   return {
     layerIndex,
     layerDigest: result.layerDigest,

@@ -14,7 +14,7 @@ import { DigestMismatchError, SizeMismatchError, UnsupportedError, abortError } 
 import type { ImageRecord, LayerIndex, LayerSummary } from '../layer-index';
 import { OCI_LAYER, parseImageConfig } from '../oci';
 import { createHasher } from '../sha256';
-import { ingestImage, storeIndex } from './image';
+import { ingestImage, storeLayerResult } from './image';
 import type { IngestImageOptions, IngestImageResult, LayerOutcome } from './image';
 import { ingestLayer } from './layer';
 import type { IngestLayerOptions } from './layer';
@@ -145,18 +145,7 @@ export async function reindexLayer(
     onProgress: options.onProgress,
     readFrom: storedLayer(source, options.store, layerIndex),
   });
-  const indexNew = await storeIndex(options.store, result.indexDigest, result.index, options.signal);
-  return {
-    layerIndex,
-    layerDigest: result.layerDigest,
-    indexDigest: result.indexDigest,
-    size: result.index.size,
-    chunkCount: result.index.chunks.length,
-    chunksNew: result.chunksNew,
-    chunksDeduplicated: result.chunksDeduplicated,
-    bytesNew: result.bytesNew,
-    indexNew,
-  };
+  return storeLayerResult(options.store, layerIndex, result, options.signal);
 }
 
 /** Options of `reindexImage`; `runLayer` gets the position of the layer to reindex. */

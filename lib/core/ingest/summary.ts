@@ -1,4 +1,4 @@
-/** What an ingest reports, in one shape for the page and the command line's JSON. */
+/** Ingest reports, in one shape for the page and the command line's JSON. */
 import { fromUTF8 } from '../bytes';
 import type { StrategyParams } from '../chunk/strategy';
 import type { Digest, DiffID } from '../digest';
